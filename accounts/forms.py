@@ -1,0 +1,75 @@
+"""Account forms: the email address is the username, always stored lower-cased."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.html import format_html
+
+User = get_user_model()
+
+# The default User keeps the email in `username`, which is shorter than an email may be.
+EMAIL_MAX_LENGTH = User._meta.get_field("username").max_length
+
+
+def normalize_email(value: str) -> str:
+    return value.strip().lower()
+
+
+class SignupForm(SetPasswordMixin, forms.Form):
+    email = forms.EmailField(
+        label="Email",
+        max_length=EMAIL_MAX_LENGTH,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    def __init__(self, *args: Any, login_url: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.login_url = login_url
+
+    def clean_email(self) -> str:
+        email = normalize_email(self.cleaned_data["email"])
+        if User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
+            raise ValidationError(
+                format_html(
+                    'An account with this email already exists. <a href="{}">Log in instead?</a>',
+                    self.login_url,
+                ),
+                code="duplicate_email",
+            )
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        self.validate_passwords()
+        email = cleaned_data.get("email")
+        if email:
+            # The would-be user carries the address only in `email` so that the similarity
+            # validator reports "too similar to the email address", not "…the username".
+            self.validate_password_for_user(User(email=email), password_field_name="password1")
+        return cleaned_data
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.CharField(
+        label="Email",
+        widget=forms.EmailInput(
+            attrs={"autofocus": True, "autocomplete": "email", "autocapitalize": "none"}
+        ),
+    )
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": (
+            "Please enter a correct email and password. Note that the password is case-sensitive."
+        ),
+    }
+
+    def clean_username(self) -> str:
+        return normalize_email(self.cleaned_data["username"])

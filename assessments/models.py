@@ -1,0 +1,151 @@
+"""Assessments: one person's answers for one target role, draft until submitted."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from roles.models import EducationLevel, Role, Skill
+
+EVIDENCE_MAX_LENGTH = 2000
+MAX_YEARS = Decimal(60)
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def drafts(self) -> AssessmentQuerySet:
+        return self.filter(status=Assessment.Status.DRAFT)
+
+    def submitted(self) -> AssessmentQuerySet:
+        return self.filter(status=Assessment.Status.SUBMITTED)
+
+
+class Assessment(models.Model):
+    """Owned by a user, or by a visitor's browser session until they sign up or log in."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    # A random id in URLs, so one assessment's address reveals nothing about any other.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="assessments",
+    )
+    visitor_token = models.CharField(max_length=64, blank=True, db_index=True)
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="assessments")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    education = models.PositiveSmallIntegerField(
+        choices=EducationLevel.choices, null=True, blank=True
+    )
+    last_question = models.CharField(max_length=120, blank=True)
+    retake_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retakes"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # Frozen on submission: what it was scored against, the answers, and the report.
+    snapshot = models.JSONField(null=True, blank=True, editable=False)
+    answers_frozen = models.JSONField(null=True, blank=True, editable=False)
+    report = models.JSONField(null=True, blank=True, editable=False)
+    readiness = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True, editable=False
+    )
+    verdict = models.CharField(max_length=12, blank=True, editable=False)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False) | ~Q(visitor_token=""),
+                name="assessment_has_owner_or_visitor",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "role"],
+                condition=Q(status="draft", owner__isnull=False),
+                name="one_draft_per_owner_and_role",
+            ),
+            models.UniqueConstraint(
+                fields=["visitor_token", "role"],
+                condition=Q(status="draft", owner__isnull=True),
+                name="one_draft_per_visitor_and_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | (Q(snapshot__isnull=False) & Q(report__isnull=False)),
+                name="submitted_assessment_is_frozen",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "role", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.role} ({self.get_status_display()}, {self.created_at:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        if self.is_draft:
+            return reverse("assessments:questionnaire", args=[self.pk])
+        return reverse("assessments:result", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class SkillAnswer(models.Model):
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="skill_answers"
+    )
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="+")
+    level = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(5)]
+    )
+    evidence = models.TextField(blank=True, validators=[MaxLengthValidator(EVIDENCE_MAX_LENGTH)])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "skill"], name="one_answer_per_skill"),
+            models.CheckConstraint(
+                condition=Q(level__gte=0) & Q(level__lte=5), name="skill_answer_level_0_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.skill}: {self.level}"
+
+
+class ExperienceAnswer(models.Model):
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="experience_answers"
+    )
+    slug = models.SlugField()
+    years = models.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(MAX_YEARS)],
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "slug"], name="one_answer_per_experience"
+            ),
+            models.CheckConstraint(
+                condition=Q(years__gte=0) & Q(years__lte=60), name="experience_years_0_to_60"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slug}: {self.years}"

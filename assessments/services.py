@@ -1,0 +1,378 @@
+"""Assessment workflows: starting, answering, submitting, retaking, deleting, claiming."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from assessments.models import Assessment, ExperienceAnswer, SkillAnswer
+from assessments.questionnaire import (
+    EDUCATION_KEY,
+    AnswerError,
+    ParsedAnswer,
+    Questionnaire,
+    questionnaire_for,
+)
+from assessments.scoring import (
+    EDUCATION_ORDER,
+    ActionSpec,
+    Answers,
+    RoleSpec,
+    build_report,
+    parse_answers,
+    questionnaire_scope,
+)
+from roles.models import Role, SalaryFigure
+from roles.selectors import action_specs, ladder_specs
+
+
+def report_preview(*, role: Role, raw_answers: object) -> dict[str, Any]:
+    """Score raw answers against `role` and its ladder as the catalogue stands, saving nothing.
+
+    Raises AnswersError (naming the key) for answers outside the role's questionnaire.
+    """
+    ladder = ladder_specs(role)
+    skill_slugs, experience_slugs = questionnaire_scope(ladder)
+    answers = parse_answers(raw_answers, skill_slugs=skill_slugs, experience_slugs=experience_slugs)
+    return report_from_snapshot(snapshot_data(ladder, role=role), answers)
+
+
+# --- snapshots ------------------------------------------------------------------------
+
+
+def snapshot_data(ladder: list[RoleSpec], *, role: Role) -> dict[str, Any]:
+    """What a submitted assessment is scored against, frozen: the ladder up to the target,
+    the learning actions for the target's skills, its branches and salary figures."""
+    target = ladder[-1]
+    next_roles = list(role.next_roles.filter(is_published=True).order_by("rank", "title"))
+    salary_roles = [role.pk, *(r.pk for r in next_roles)]
+    salaries: dict[str, list[dict[str, Any]]] = {}
+    for figure in SalaryFigure.objects.filter(role_id__in=salary_roles).select_related("role"):
+        salaries.setdefault(figure.role.slug, []).append(
+            {
+                "label": figure.label,
+                "average": figure.average,
+                "low": figure.low,
+                "high": figure.high,
+                "currency": figure.currency,
+                "source": figure.source,
+            }
+        )
+    return {
+        "version": 1,
+        "role": {"slug": role.slug, "title": role.title, "track": role.track.name},
+        "ladder": [rung.to_dict() for rung in ladder],
+        "actions": [asdict(a) for a in action_specs(s.slug for s in target.skills)],
+        "branches": [{"slug": r.slug, "title": r.title} for r in next_roles],
+        "salaries": salaries,
+    }
+
+
+def report_from_snapshot(snapshot: Mapping[str, Any], answers: Answers) -> dict[str, Any]:
+    ladder = [RoleSpec.from_dict(rung) for rung in snapshot["ladder"]]
+    return build_report(
+        target=ladder[-1],
+        ladder=ladder,
+        answers=answers,
+        actions=[ActionSpec(**a) for a in snapshot["actions"]],
+    )
+
+
+# --- starting and answering -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who an assessment belongs to: a user, or a visitor's browser session."""
+
+    user: AbstractBaseUser | None = None
+    visitor_token: str = ""
+
+    def filter(self) -> dict[str, Any]:
+        if self.user is not None:
+            return {"owner": self.user}
+        return {"owner__isnull": True, "visitor_token": self.visitor_token}
+
+
+def draft_for(*, owner: Owner, role: Role) -> Assessment | None:
+    return Assessment.objects.drafts().filter(role=role, **owner.filter()).first()
+
+
+def assessment_start(*, owner: Owner, role: Role) -> tuple[Assessment, bool]:
+    """The owner's draft for `role`, or a new one. Returns it and whether it was created."""
+    existing = draft_for(owner=owner, role=role)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return (
+                Assessment.objects.create(
+                    role=role, owner=owner.user, visitor_token=owner.visitor_token
+                ),
+                True,
+            )
+    except IntegrityError:
+        # A double click raced us to create the same draft: resume that one.
+        return draft_for(owner=owner, role=role), False  # type: ignore[return-value]
+
+
+def _locked_draft(assessment_id: Any) -> Assessment:
+    assessment = Assessment.objects.select_for_update().get(pk=assessment_id)
+    if not assessment.is_draft:
+        raise AnswerError("This assessment was submitted and can no longer be changed.")
+    return assessment
+
+
+def _store(assessment: Assessment, answer: ParsedAnswer, questionnaire: Questionnaire) -> None:
+    if answer.kind == "education":
+        assessment.education = EDUCATION_ORDER.index(str(answer.value))
+    elif answer.kind == "experience":
+        ExperienceAnswer.objects.update_or_create(
+            assessment=assessment, slug=answer.slug, defaults={"years": answer.value}
+        )
+    else:
+        question = questionnaire.skill_questions[answer.slug]
+        existing = SkillAnswer.objects.filter(
+            assessment=assessment, skill_id=question.skill_id
+        ).first()
+        if answer.kind == "skill":
+            if existing is None:
+                SkillAnswer.objects.create(
+                    assessment=assessment, skill_id=question.skill_id, level=answer.value
+                )
+            else:
+                existing.level = answer.value
+                existing.save(update_fields=["level", "updated_at"])
+        elif existing is None:
+            # Evidence before a level: kept on the page until a level is chosen.
+            raise AnswerError("Choose a level for this skill before adding evidence.")
+        else:
+            existing.evidence = answer.value
+            existing.save(update_fields=["evidence", "updated_at"])
+
+
+@transaction.atomic
+def answer_save(
+    *, assessment_id: Any, questionnaire: Questionnaire, key: str, raw: str
+) -> ParsedAnswer:
+    """Save one answer. The assessment row is locked, so concurrent saves from two tabs
+    apply one after the other and each question keeps the last answer given."""
+    answer = questionnaire.parse(key, raw)
+    assessment = _locked_draft(assessment_id)
+    _store(assessment, answer, questionnaire)
+    # Evidence belongs to its skill's question: resume there.
+    assessment.last_question = (
+        f"skill-{answer.slug}" if answer.kind in ("skill", "evidence") else key
+    )
+    assessment.save(update_fields=["education", "last_question", "updated_at"])
+    return answer
+
+
+@transaction.atomic
+def answers_save_all(
+    *, assessment_id: Any, questionnaire: Questionnaire, data: Mapping[str, str]
+) -> dict[str, str]:
+    """Save every answer of a full form post. Valid answers are saved even when others are
+    not; returns the errors by field so the page can show them beside their questions."""
+    assessment = _locked_draft(assessment_id)
+    errors: dict[str, str] = {}
+    parsed: list[ParsedAnswer] = []
+    for key, raw in data.items():
+        if key == "csrfmiddlewaretoken" or raw == "":
+            continue
+        try:
+            parsed.append(questionnaire.parse(key, raw))
+        except AnswerError as exc:
+            errors[key] = str(exc)
+    # Levels before evidence, so a level and its evidence given together both save.
+    for answer in sorted(parsed, key=lambda a: a.kind == "evidence"):
+        try:
+            _store(assessment, answer, questionnaire)
+        except AnswerError as exc:
+            errors[f"evidence-{answer.slug}"] = str(exc)
+    assessment.save(update_fields=["education", "updated_at"])
+    return errors
+
+
+# --- reading answers ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftAnswers:
+    levels: dict[str, int]
+    evidence: dict[str, str]
+    years: dict[str, Decimal]
+    education: str | None
+
+    def missing(self, questionnaire: Questionnaire) -> list[tuple[str, str]]:
+        """Unanswered questions as (anchor key, question name), in page order."""
+        missing = [
+            (q.key, q.name)
+            for section in questionnaire.sections
+            for q in section.questions
+            if q.slug not in self.levels
+        ]
+        missing += [(q.key, q.name) for q in questionnaire.experience if q.slug not in self.years]
+        if self.education is None:
+            missing.append((EDUCATION_KEY, "Highest education"))
+        return missing
+
+    def to_answers(self) -> Answers:
+        return Answers(
+            skills=dict(self.levels),
+            experience={slug: float(years) for slug, years in self.years.items()},
+            education=self.education or "none",
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "skills": dict(self.levels),
+            "experience": {slug: float(years) for slug, years in self.years.items()},
+            "education": self.education or "none",
+            "evidence": {slug: text for slug, text in self.evidence.items() if text},
+        }
+
+
+def draft_answers(assessment: Assessment) -> DraftAnswers:
+    skill_rows = assessment.skill_answers.select_related("skill").only(
+        "level", "evidence", "skill__slug"
+    )
+    return DraftAnswers(
+        levels={row.skill.slug: row.level for row in skill_rows},
+        evidence={row.skill.slug: row.evidence for row in skill_rows},
+        years={row.slug: row.years for row in assessment.experience_answers.all()},
+        education=None if assessment.education is None else EDUCATION_ORDER[assessment.education],
+    )
+
+
+# --- submitting -----------------------------------------------------------------------
+
+
+class IncompleteAssessment(Exception):
+    def __init__(self, missing: list[tuple[str, str]]) -> None:
+        super().__init__(f"{len(missing)} questions unanswered")
+        self.missing = missing
+
+
+class AlreadySubmitted(Exception):
+    """Submitting twice (a double click, a second tab) is not an error for the person."""
+
+
+@transaction.atomic
+def assessment_submit(*, assessment_id: Any) -> Assessment:
+    """Freeze the answers, the requirements scored against, and the report, at once."""
+    assessment = (
+        Assessment.objects.select_for_update().select_related("role__track").get(pk=assessment_id)
+    )
+    if not assessment.is_draft:
+        raise AlreadySubmitted
+    questionnaire = questionnaire_for(assessment.role)
+    answers = draft_answers(assessment)
+    missing = answers.missing(questionnaire)
+    if missing:
+        raise IncompleteAssessment(missing)
+    snapshot = snapshot_data(list(questionnaire.ladder), role=assessment.role)
+    report = report_from_snapshot(snapshot, answers.to_answers())
+    assessment.snapshot = snapshot
+    assessment.answers_frozen = answers.to_json()
+    assessment.report = report
+    assessment.readiness = Decimal(str(report["readiness"]))
+    assessment.verdict = report["verdict"]
+    assessment.status = Assessment.Status.SUBMITTED
+    assessment.submitted_at = timezone.now()
+    assessment.save()
+    return assessment
+
+
+@transaction.atomic
+def assessment_retake(*, assessment: Assessment, owner: Owner) -> tuple[Assessment, bool]:
+    """A new draft for the same role pre-filled with the submitted answers; an existing
+    draft for the role is resumed instead. Returns the draft and whether it was created."""
+    draft, created = assessment_start(owner=owner, role=assessment.role)
+    if not created:
+        return draft, False
+    draft.retake_of = assessment
+    frozen = assessment.answers_frozen or {}
+    questionnaire = questionnaire_for(assessment.role)
+    questions = questionnaire.skill_questions
+    evidence = frozen.get("evidence", {})
+    SkillAnswer.objects.bulk_create(
+        SkillAnswer(
+            assessment=draft,
+            skill_id=questions[slug].skill_id,
+            level=level,
+            evidence=evidence.get(slug, ""),
+        )
+        for slug, level in frozen.get("skills", {}).items()
+        if slug in questions  # a skill dropped from the role since is not carried over
+    )
+    ExperienceAnswer.objects.bulk_create(
+        ExperienceAnswer(assessment=draft, slug=slug, years=Decimal(str(years)))
+        for slug, years in frozen.get("experience", {}).items()
+        if slug in questionnaire.experience_slugs
+    )
+    education = frozen.get("education")
+    draft.education = EDUCATION_ORDER.index(education) if education in EDUCATION_ORDER else None
+    draft.save()
+    return draft, True
+
+
+def assessment_delete(*, assessment: Assessment) -> None:
+    assessment.delete()
+
+
+# --- handing a visitor's work to their account ----------------------------------------
+
+
+@transaction.atomic
+def assessments_claim(*, user: AbstractBaseUser, visitor_token: str) -> int:
+    """Attach what a visitor did in this browser to the account they signed up or logged
+    in with. Where both have a draft for the same role, the visitor's answers (the most
+    recent) are merged into the account's draft, so nothing is lost. Returns how many."""
+    if not visitor_token:
+        return 0
+    claimed = 0
+    for visitor_assessment in Assessment.objects.select_for_update().filter(
+        owner__isnull=True, visitor_token=visitor_token
+    ):
+        existing = (
+            draft_for(owner=Owner(user=user), role=visitor_assessment.role)
+            if visitor_assessment.is_draft
+            else None
+        )
+        if existing is None:
+            visitor_assessment.owner = user
+            visitor_assessment.visitor_token = ""
+            visitor_assessment.save(update_fields=["owner", "visitor_token", "updated_at"])
+        else:
+            _merge_draft(source=visitor_assessment, target=existing)
+        claimed += 1
+    return claimed
+
+
+def _merge_draft(*, source: Assessment, target: Assessment) -> None:
+    for answer in source.skill_answers.all():
+        SkillAnswer.objects.update_or_create(
+            assessment=target,
+            skill_id=answer.skill_id,
+            defaults={"level": answer.level, "evidence": answer.evidence},
+        )
+    for answer in source.experience_answers.all():
+        ExperienceAnswer.objects.update_or_create(
+            assessment=target, slug=answer.slug, defaults={"years": answer.years}
+        )
+    if source.education is not None:
+        target.education = source.education
+    target.last_question = source.last_question or target.last_question
+    target.save()
+    source.delete()
+
+
+def owned_assessments(owner: Owner) -> Iterable[Assessment]:
+    return Assessment.objects.filter(**owner.filter()).select_related("role__track")

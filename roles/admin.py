@@ -1,0 +1,311 @@
+"""Django admin for the role catalogue: where staff edit tracks, roles, skills and actions."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, ManyToManyField, Model, QuerySet, URLField
+from django.http import HttpRequest
+from django.utils.text import get_text_list
+from django.utils.translation import ngettext
+
+from roles.models import (
+    LEVEL_MAX,
+    LEVEL_MIN,
+    WEIGHT_MAX,
+    WEIGHT_MIN,
+    CareerDirection,
+    EducationRequirement,
+    ExperienceRequirement,
+    LearningAction,
+    MarketFact,
+    Proficiency,
+    Role,
+    SalaryFigure,
+    Skill,
+    SkillCategory,
+    SkillRequirement,
+    Track,
+)
+from roles.services import branch_problem, role_duplicate
+
+LEVEL_OUT_OF_RANGE = (
+    f"Level must be between {LEVEL_MIN} ({Proficiency(LEVEL_MIN).label}) "
+    f"and {LEVEL_MAX} ({Proficiency(LEVEL_MAX).label})."
+)
+WEIGHT_OUT_OF_RANGE = f"Weight (importance) must be between {WEIGHT_MIN} and {WEIGHT_MAX}."
+
+# The model validators' stock wording ("Ensure this value is less than or equal to 5.")
+# does not say what the scale is; these codes cover both the form field's own checks and
+# the model validators that ModelForm runs after it.
+_WEIGHT_ERRORS = {"min_value": WEIGHT_OUT_OF_RANGE, "max_value": WEIGHT_OUT_OF_RANGE}
+# A level outside 1 to 5 never reaches the model validators: it is not one of the field's
+# choices, so the select field refuses it first.
+_LEVEL_ERRORS = {"invalid_choice": LEVEL_OUT_OF_RANGE}
+# A bare "coursera.org/…" becomes https://, as Django 6 will do by default.
+_HTTPS_URLS = {URLField: {"assume_scheme": "https"}}
+
+
+M = TypeVar("M", bound=Model)
+
+
+def _with_counts(queryset: QuerySet[M], **counts: Count) -> QuerySet[M]:
+    """`queryset` annotated with `counts`, still in the model's catalogue order."""
+    # An aggregate makes the query GROUP BY, and Django then drops Meta.ordering: restate
+    # it, or autocomplete, actions and change pages would see rows in arbitrary order.
+    annotated = queryset.annotate(**counts)
+    return annotated if annotated.ordered else annotated.order_by(*queryset.model._meta.ordering)
+
+
+# --- forms ------------------------------------------------------------------------------
+
+
+class SkillRequirementForm(forms.ModelForm):
+    class Meta:
+        model = SkillRequirement
+        fields = ("skill", "level", "weight", "essential")
+        error_messages = {"level": _LEVEL_ERRORS, "weight": _WEIGHT_ERRORS}
+
+
+class ExperienceRequirementForm(forms.ModelForm):
+    class Meta:
+        model = ExperienceRequirement
+        fields = ("name", "slug", "years", "weight", "essential")
+        error_messages = {"weight": _WEIGHT_ERRORS}
+
+
+class EducationRequirementForm(forms.ModelForm):
+    class Meta:
+        model = EducationRequirement
+        fields = ("level", "weight", "essential", "note")
+        error_messages = {"weight": _WEIGHT_ERRORS}
+
+
+class RoleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Role
+        fields = (
+            "title",
+            "slug",
+            "track",
+            "rank",
+            "is_published",
+            "summary",
+            "responsibilities",
+            "next_roles",
+            "source_note",
+            "market_source",
+        )
+
+    def clean_next_roles(self) -> QuerySet[Role]:
+        # The instance still holds the saved role here (the form copies its data onto it
+        # only after clean()), which is what the branching graph in the database knows.
+        next_roles = self.cleaned_data["next_roles"]
+        problem = branch_problem(self.instance, next_roles)
+        if problem:
+            raise ValidationError(problem, code="branch")
+        return next_roles
+
+
+# --- inlines ----------------------------------------------------------------------------
+
+
+class CareerDirectionInline(admin.TabularInline):
+    model = CareerDirection
+    fields = ("kind", "name", "description", "order")
+    extra = 0
+
+
+class SkillRequirementInline(admin.TabularInline):
+    model = SkillRequirement
+    form = SkillRequirementForm
+    autocomplete_fields = ("skill",)
+    extra = 1
+
+
+class ExperienceRequirementInline(admin.TabularInline):
+    model = ExperienceRequirement
+    form = ExperienceRequirementForm
+    prepopulated_fields = {"slug": ("name",)}
+    extra = 0
+
+
+class EducationRequirementInline(admin.TabularInline):
+    model = EducationRequirement
+    form = EducationRequirementForm
+    extra = 0
+
+
+class SalaryFigureInline(admin.TabularInline):
+    model = SalaryFigure
+    fields = ("label", "average", "low", "high", "currency", "source", "order")
+    extra = 0
+
+
+class MarketFactInline(admin.TabularInline):
+    model = MarketFact
+    fields = ("topic", "text", "order")
+    extra = 0
+
+
+class LearningActionInline(admin.TabularInline):
+    model = LearningAction
+    fields = ("from_level", "to_level", "title", "kind", "effort_weeks", "url")
+    formfield_overrides = _HTTPS_URLS
+    extra = 0
+
+
+# --- model admins -----------------------------------------------------------------------
+
+
+@admin.register(Track)
+class TrackAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_ladder", "order", "role_count")
+    list_editable = ("order",)
+    list_filter = ("is_ladder",)
+    search_fields = ("name", "slug", "summary")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (CareerDirectionInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Track]:
+        return _with_counts(super().get_queryset(request), role_total=Count("roles"))
+
+    @admin.display(description="roles", ordering="role_total")
+    def role_count(self, track: Track) -> int:
+        return track.role_total
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    form = RoleAdminForm
+    list_display = ("title", "track", "rank", "is_published", "skill_count")
+    list_display_links = ("title",)
+    list_editable = ("is_published",)
+    list_filter = ("track", "is_published")
+    list_select_related = ("track",)
+    search_fields = ("title", "slug", "summary")
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("next_roles",)
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "track", "rank", "is_published")}),
+        ("Content", {"fields": ("summary", "responsibilities")}),
+        ("Branching", {"fields": ("next_roles",)}),
+        ("Sources", {"fields": ("source_note", "market_source"), "classes": ("collapse",)}),
+    )
+    inlines = (
+        SkillRequirementInline,
+        ExperienceRequirementInline,
+        EducationRequirementInline,
+        SalaryFigureInline,
+        MarketFactInline,
+    )
+    actions = ("publish", "unpublish", "duplicate")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Role]:
+        return _with_counts(super().get_queryset(request), skill_total=Count("skill_requirements"))
+
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
+        if db_field.name == "next_roles":
+            # Titles repeat across tracks ("Senior Engineer"), so the picker names the track.
+            kwargs["queryset"] = Role.objects.select_related("track")
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.name == "next_roles":
+            field.label_from_instance = _role_with_track
+        return field
+
+    @admin.display(description="skills", ordering="skill_total")
+    def skill_count(self, role: Role) -> int:
+        return role.skill_total
+
+    @admin.action(description="Publish selected roles", permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[Role]) -> None:
+        count = queryset.update(is_published=True)
+        message = ngettext("Published %d role.", "Published %d roles.", count) % count
+        self.message_user(request, message, messages.SUCCESS)
+
+    @admin.action(description="Unpublish selected roles", permissions=["change"])
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[Role]) -> None:
+        count = queryset.update(is_published=False)
+        message = ngettext("Unpublished %d role.", "Unpublished %d roles.", count) % count
+        self.message_user(request, message, messages.SUCCESS)
+
+    @admin.action(
+        description="Duplicate selected roles with their requirements", permissions=["add"]
+    )
+    def duplicate(self, request: HttpRequest, queryset: QuerySet[Role]) -> None:
+        copies = [role_duplicate(role=role) for role in queryset]
+        slugs = get_text_list([copy.slug for copy in copies], "and")
+        message = ngettext(
+            "Created %(count)d unpublished copy: %(slugs)s.",
+            "Created %(count)d unpublished copies: %(slugs)s.",
+            len(copies),
+        ) % {"count": len(copies), "slugs": slugs}
+        self.message_user(request, message, messages.SUCCESS)
+
+
+def _role_with_track(role: Role) -> str:
+    return f"{role.title} ({role.track.name})"
+
+
+@admin.register(SkillCategory)
+class SkillCategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "order", "skill_count")
+    list_editable = ("order",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SkillCategory]:
+        return _with_counts(super().get_queryset(request), skill_total=Count("skills"))
+
+    @admin.display(description="skills", ordering="skill_total")
+    def skill_count(self, category: SkillCategory) -> int:
+        return category.skill_total
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    list_display = ("name", "category", "slug", "role_count", "action_count")
+    list_filter = ("category",)
+    list_select_related = ("category",)
+    # Also what the skill picker on the role page searches (autocomplete_fields).
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "category", "description")}),
+        (
+            "What each level looks like",
+            {"fields": ("level_1", "level_2", "level_3", "level_4", "level_5")},
+        ),
+    )
+    inlines = (LearningActionInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Skill]:
+        # distinct: two joins to count over, and each would multiply the other's rows.
+        return _with_counts(
+            super().get_queryset(request),
+            role_total=Count("requirements", distinct=True),
+            action_total=Count("learning_actions", distinct=True),
+        )
+
+    @admin.display(description="required by roles", ordering="role_total")
+    def role_count(self, skill: Skill) -> int:
+        return skill.role_total
+
+    @admin.display(description="learning actions", ordering="action_total")
+    def action_count(self, skill: Skill) -> int:
+        return skill.action_total
+
+
+@admin.register(LearningAction)
+class LearningActionAdmin(admin.ModelAdmin):
+    list_display = ("title", "skill", "kind", "from_level", "to_level", "effort_weeks")
+    list_filter = ("kind", "skill__category", "from_level")
+    list_select_related = ("skill",)
+    search_fields = ("title", "description", "skill__name")
+    autocomplete_fields = ("skill",)
+    formfield_overrides = _HTTPS_URLS

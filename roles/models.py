@@ -1,0 +1,386 @@
+"""The role catalogue: tracks, roles, skills, requirements and learning actions."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+LEVEL_MIN, LEVEL_MAX = 1, 5
+WEIGHT_MIN, WEIGHT_MAX = 1, 5
+
+
+class Proficiency(models.IntegerChoices):
+    """The one proficiency scale shared by every skill (DESIGN.md)."""
+
+    NONE = 0, "None"
+    AWARENESS = 1, "Awareness"
+    WORKING = 2, "Working"
+    PRACTITIONER = 3, "Practitioner"
+    ADVANCED = 4, "Advanced"
+    EXPERT = 5, "Expert"
+
+
+PROFICIENCY_MEANING = {
+    0: "No exposure",
+    1: "Knows the concepts, needs guidance",
+    2: "Applies it on routine work with some help",
+    3: "Works independently on most situations",
+    4: "Handles complex cases, guides others",
+    5: "Recognised authority, sets direction",
+}
+
+
+class EducationLevel(models.IntegerChoices):
+    """Ordered: none < bachelor's < master's < PhD. The slug is the answers-file value."""
+
+    NONE = 0, "No degree"
+    BACHELOR = 1, "Bachelor's degree"
+    MASTER = 2, "Master's degree"
+    PHD = 3, "PhD"
+
+
+EDUCATION_SLUGS = {
+    EducationLevel.NONE: "none",
+    EducationLevel.BACHELOR: "bachelor",
+    EducationLevel.MASTER: "master",
+    EducationLevel.PHD: "phd",
+}
+
+
+def _level_validators() -> list:
+    return [MinValueValidator(LEVEL_MIN), MaxValueValidator(LEVEL_MAX)]
+
+
+def _weight_validators() -> list:
+    return [MinValueValidator(WEIGHT_MIN), MaxValueValidator(WEIGHT_MAX)]
+
+
+class Track(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    summary = models.TextField(blank=True)
+    is_ladder = models.BooleanField(
+        default=True,
+        help_text="A ladder's roles are rungs, drawn in rank order. "
+        "Untick for a collection of related careers.",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("roles:track", args=[self.slug])
+
+
+class CareerDirection(models.Model):
+    """A direction a track leads to beyond its rungs: a specialisation or another path."""
+
+    class Kind(models.TextChoices):
+        SPECIALISATION = "specialisation", "Specialisation"
+        ALTERNATIVE = "alternative", "Alternative path"
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="directions")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["kind", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "name"], name="direction_unique_per_track"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleQuerySet(models.QuerySet):
+    def published(self) -> RoleQuerySet:
+        return self.filter(is_published=True)
+
+
+class Role(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=160)
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="roles")
+    rank = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="Seniority on its track: 1 is the entry rung.",
+    )
+    summary = models.TextField()
+    responsibilities = models.TextField(blank=True, help_text="One responsibility a line.")
+    next_roles = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="previous_roles",
+        help_text="The roles this one leads to (a branch when there are several).",
+    )
+    is_published = models.BooleanField(default=True)
+    source_note = models.TextField(
+        blank=True, help_text="Where this role's content comes from, and what is editorial."
+    )
+    market_source = models.CharField(max_length=200, blank=True)
+
+    objects = RoleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["track__order", "rank", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rank__gte=1) & Q(rank__lte=20), name="role_rank_1_to_20"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("roles:detail", args=[self.slug])
+
+    def responsibility_lines(self) -> list[str]:
+        return [line.strip() for line in self.responsibilities.splitlines() if line.strip()]
+
+
+class MarketFact(models.Model):
+    """Market context for a role (demand, growth, hiring industries), quoted from a source."""
+
+    class Topic(models.TextChoices):
+        DEMAND = "demand", "Demand"
+        GROWTH = "growth", "Growth"
+        INDUSTRIES = "industries", "Hiring industries"
+        SKILLS = "skills", "Skills in demand"
+        TRENDS = "trends", "Trends"
+
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="market_facts")
+    topic = models.CharField(max_length=20, choices=Topic.choices)
+    text = models.CharField(max_length=300)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SalaryFigure(models.Model):
+    """One salary figure: an average, a range, or both, always with its source."""
+
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="salary_figures")
+    label = models.CharField(max_length=120, help_text="e.g. National average, New York, NY")
+    average = models.PositiveIntegerField(null=True, blank=True)
+    low = models.PositiveIntegerField(null=True, blank=True)
+    high = models.PositiveIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    source = models.CharField(max_length=200)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(average__isnull=False) | (Q(low__isnull=False) & Q(high__isnull=False)),
+                name="salary_has_average_or_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(low__isnull=True) | Q(high__isnull=True) | Q(low__lte=models.F("high")),
+                name="salary_low_not_above_high",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.label}"
+
+    def clean(self) -> None:
+        if self.average is None and (self.low is None or self.high is None):
+            raise ValidationError("Give an average, or both ends of a range.")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValidationError({"high": "The top of the range must not be below its bottom."})
+
+
+class SkillCategory(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=80, unique=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "skill categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Skill(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    category = models.ForeignKey(SkillCategory, on_delete=models.PROTECT, related_name="skills")
+    description = models.TextField()
+    level_1 = models.TextField("Level 1 — Awareness")
+    level_2 = models.TextField("Level 2 — Working")
+    level_3 = models.TextField("Level 3 — Practitioner")
+    level_4 = models.TextField("Level 4 — Advanced")
+    level_5 = models.TextField("Level 5 — Expert")
+
+    class Meta:
+        ordering = ["category__order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def level_descriptions(self) -> dict[int, str]:
+        """What each level 0–5 looks like for this skill (level 0 is the same for all)."""
+        return {
+            0: PROFICIENCY_MEANING[0],
+            1: self.level_1,
+            2: self.level_2,
+            3: self.level_3,
+            4: self.level_4,
+            5: self.level_5,
+        }
+
+
+class SkillRequirement(models.Model):
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="skill_requirements")
+    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="requirements")
+    level = models.PositiveSmallIntegerField(
+        choices=[(v, label) for v, label in Proficiency.choices if v >= LEVEL_MIN],
+        validators=_level_validators(),
+    )
+    weight = models.PositiveSmallIntegerField(validators=_weight_validators(), default=3)
+    essential = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["skill__category__order", "skill__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["role", "skill"], name="skill_requirement_unique"),
+            models.CheckConstraint(
+                condition=Q(level__gte=LEVEL_MIN) & Q(level__lte=LEVEL_MAX),
+                name="skill_requirement_level_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gte=WEIGHT_MIN) & Q(weight__lte=WEIGHT_MAX),
+                name="skill_requirement_weight_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.skill} at {self.get_level_display()}"
+
+
+class ExperienceRequirement(models.Model):
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="experience_requirements")
+    slug = models.SlugField(help_text="The kind of experience; shared by rungs that ask for it.")
+    name = models.CharField(max_length=160)
+    years = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    weight = models.PositiveSmallIntegerField(validators=_weight_validators(), default=3)
+    essential = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-weight", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["role", "slug"], name="experience_requirement_unique"),
+            models.CheckConstraint(
+                condition=Q(years__gte=1) & Q(years__lte=60),
+                name="experience_requirement_years_1_to_60",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gte=WEIGHT_MIN) & Q(weight__lte=WEIGHT_MAX),
+                name="experience_requirement_weight_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.years}+ years {self.name}"
+
+
+class EducationRequirement(models.Model):
+    role = models.OneToOneField(
+        Role, on_delete=models.CASCADE, related_name="education_requirement"
+    )
+    level = models.PositiveSmallIntegerField(
+        choices=[(v, label) for v, label in EducationLevel.choices if v > 0],
+    )
+    weight = models.PositiveSmallIntegerField(validators=_weight_validators(), default=2)
+    essential = models.BooleanField(default=False)
+    note = models.CharField(max_length=200, blank=True, help_text="e.g. fields of study")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__gte=1) & Q(level__lte=3), name="education_requirement_level"
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gte=WEIGHT_MIN) & Q(weight__lte=WEIGHT_MAX),
+                name="education_requirement_weight_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} or higher"
+
+
+class LearningAction(models.Model):
+    class Kind(models.TextChoices):
+        COURSE = "course", "Course"
+        PROJECT = "project", "Project"
+        MENTORING = "mentoring", "Mentoring"
+        READING = "reading", "Reading"
+        CERTIFICATION = "certification", "Certification"
+
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="learning_actions")
+    from_level = models.PositiveSmallIntegerField(
+        choices=Proficiency.choices[:-1], validators=[MaxValueValidator(4)]
+    )
+    to_level = models.PositiveSmallIntegerField(
+        choices=Proficiency.choices[1:], validators=_level_validators()
+    )
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    effort_weeks = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(104)]
+    )
+    url = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["skill__name", "from_level", "effort_weeks", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_level__gte=0) & Q(from_level__lte=4),
+                name="action_from_level_0_to_4",
+            ),
+            models.CheckConstraint(
+                condition=Q(to_level__lte=LEVEL_MAX) & Q(to_level__gt=models.F("from_level")),
+                name="action_raises_level",
+            ),
+            models.CheckConstraint(
+                condition=Q(effort_weeks__gte=1) & Q(effort_weeks__lte=104),
+                name="action_effort_1_to_104_weeks",
+            ),
+            models.UniqueConstraint(
+                fields=["skill", "from_level", "title"], name="action_unique_title_per_step"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.from_level}→{self.to_level})"
+
+    def clean(self) -> None:
+        if (
+            self.from_level is not None
+            and self.to_level is not None
+            and self.to_level <= self.from_level
+        ):
+            raise ValidationError({"to_level": "The target level must be above the start."})

@@ -1,0 +1,360 @@
+"""Catalogue workflows: loading it from fixtures, branching checks, duplicating a role."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from assessments.scoring import EDUCATION_ORDER
+from roles.models import (
+    CareerDirection,
+    EducationRequirement,
+    ExperienceRequirement,
+    LearningAction,
+    MarketFact,
+    Role,
+    SalaryFigure,
+    Skill,
+    SkillCategory,
+    SkillRequirement,
+    Track,
+)
+
+CATALOGUE_DIR = Path(settings.BASE_DIR) / "fixtures" / "catalogue"
+
+
+@dataclass
+class CatalogueLoadResult:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, *, created: bool) -> None:
+        bucket = self.created if created else self.updated
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    def summary(self) -> str:
+        def describe(bucket: dict[str, int]) -> str:
+            return ", ".join(f"{n} {kind}" for kind, n in sorted(bucket.items())) or "nothing"
+
+        return f"created {describe(self.created)}; updated {describe(self.updated)}"
+
+
+def _read(directory: Path, name: str) -> list[dict[str, Any]]:
+    with (directory / name).open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _save(obj: Any, result: CatalogueLoadResult, kind: str, *, created: bool) -> None:
+    obj.full_clean(validate_unique=False, validate_constraints=False)
+    obj.save()
+    result.count(kind, created=created)
+
+
+def _upsert(
+    model: type,
+    lookup: Mapping[str, Any],
+    values: Mapping[str, Any],
+    result: CatalogueLoadResult,
+    *,
+    update: bool,
+) -> tuple[Any, bool]:
+    """Create the object when missing; overwrite it only when `update` is asked for.
+
+    Returns the object and whether the fixture's content was written to it.
+    """
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup, **values)
+        _save(obj, result, str(model._meta.verbose_name_plural), created=True)
+        return obj, True
+    if update:
+        for name, value in values.items():
+            setattr(obj, name, value)
+        _save(obj, result, str(model._meta.verbose_name_plural), created=False)
+        return obj, True
+    return obj, False
+
+
+@transaction.atomic
+def catalogue_load(*, directory: Path = CATALOGUE_DIR, update: bool = False) -> CatalogueLoadResult:
+    """Load the catalogue fixtures. Idempotent: without `update`, what exists is kept as is,
+    so re-running never duplicates entries nor undoes an admin's edits."""
+    result = CatalogueLoadResult()
+    categories = {}
+    for data in _read(directory, "categories.json"):
+        categories[data["slug"]], _ = _upsert(
+            SkillCategory,
+            {"slug": data["slug"]},
+            {"name": data["name"], "order": data["order"]},
+            result,
+            update=update,
+        )
+    skills = {}
+    for data in _read(directory, "skills.json"):
+        levels = data["levels"]
+        skills[data["slug"]], _ = _upsert(
+            Skill,
+            {"slug": data["slug"]},
+            {
+                "name": data["name"],
+                "category": categories[data["category"]],
+                "description": data["description"],
+                **{f"level_{i}": text for i, text in enumerate(levels, start=1)},
+            },
+            result,
+            update=update,
+        )
+    for data in _read(directory, "actions.json"):
+        _upsert(
+            LearningAction,
+            {"skill": skills[data["skill"]], "from_level": data["from"], "title": data["title"]},
+            {
+                "to_level": data["to"],
+                "kind": data["kind"],
+                "effort_weeks": data["effort_weeks"],
+                "url": data.get("url", ""),
+                "description": data.get("description", ""),
+            },
+            result,
+            update=update,
+        )
+    tracks = {}
+    for data in _read(directory, "tracks.json"):
+        track, written = _upsert(
+            Track,
+            {"slug": data["slug"]},
+            {
+                "name": data["name"],
+                "summary": data.get("summary", ""),
+                "is_ladder": data.get("is_ladder", True),
+                "order": data.get("order", 0),
+            },
+            result,
+            update=update,
+        )
+        tracks[data["slug"]] = track
+        if written:
+            _load_directions(track, data.get("directions", []), result)
+    roles_data = _read(directory, "roles.json")
+    written_roles = []
+    for data in roles_data:
+        role, written = _upsert(
+            Role,
+            {"slug": data["slug"]},
+            {
+                "title": data["title"],
+                "track": tracks[data["track"]],
+                "rank": data["rank"],
+                "summary": data["summary"],
+                "responsibilities": "\n".join(data.get("responsibilities", [])),
+                "is_published": data.get("published", True),
+                "source_note": data.get("source_note", ""),
+                "market_source": data.get("market_source", ""),
+            },
+            result,
+            update=update,
+        )
+        if written:
+            _load_role_content(role, data, skills, result)
+            written_roles.append((role, data))
+    for role, data in written_roles:
+        role.next_roles.set(Role.objects.filter(slug__in=data.get("next_roles", [])))
+    return result
+
+
+def _load_directions(track: Track, directions: list[dict], result: CatalogueLoadResult) -> None:
+    track.directions.all().delete()
+    for order, data in enumerate(directions):
+        _save(
+            CareerDirection(
+                track=track,
+                kind=data["kind"],
+                name=data["name"],
+                description=data.get("description", ""),
+                order=order,
+            ),
+            result,
+            "career directions",
+            created=True,
+        )
+
+
+def _load_role_content(
+    role: Role, data: Mapping[str, Any], skills: Mapping[str, Skill], result: CatalogueLoadResult
+) -> None:
+    # The fixture is the whole truth for a role it writes: replace, never merge.
+    role.skill_requirements.all().delete()
+    role.experience_requirements.all().delete()
+    EducationRequirement.objects.filter(role=role).delete()
+    role.salary_figures.all().delete()
+    role.market_facts.all().delete()
+    for item in data.get("skills", []):
+        _save(
+            SkillRequirement(
+                role=role,
+                skill=skills[item["skill"]],
+                level=item["level"],
+                weight=item["weight"],
+                essential=item.get("essential", False),
+            ),
+            result,
+            "skill requirements",
+            created=True,
+        )
+    for item in data.get("experience", []):
+        _save(
+            ExperienceRequirement(role=role, **item),
+            result,
+            "experience requirements",
+            created=True,
+        )
+    education = data.get("education")
+    if education:
+        _save(
+            EducationRequirement(
+                role=role,
+                level=EDUCATION_ORDER.index(education["level"]),
+                weight=education["weight"],
+                essential=education.get("essential", False),
+                note=education.get("note", ""),
+            ),
+            result,
+            "education requirements",
+            created=True,
+        )
+    for order, item in enumerate(data.get("salary", [])):
+        _save(
+            SalaryFigure(
+                role=role,
+                label=item["label"],
+                average=item.get("average"),
+                low=item.get("low"),
+                high=item.get("high"),
+                source=item["source"],
+                order=order,
+            ),
+            result,
+            "salary figures",
+            created=True,
+        )
+    for order, item in enumerate(data.get("market_facts", [])):
+        _save(
+            MarketFact(role=role, topic=item["topic"], text=item["text"], order=order),
+            result,
+            "market facts",
+            created=True,
+        )
+
+
+# --- branching ------------------------------------------------------------------------
+
+
+def branch_problem(role: Role, next_roles: Iterable[Role]) -> str | None:
+    """Why `role` may not branch to `next_roles`, or None when it may.
+
+    A role may not lead to itself, nor to a role from which it can be reached again.
+    """
+    targets = list(next_roles)
+    if role.pk is not None and any(t.pk == role.pk for t in targets):
+        return f"“{role}” cannot lead to itself."
+    if role.pk is None:
+        return None
+    edges: dict[int, set[int]] = {}
+    for source_id, target_id in Role.next_roles.through.objects.values_list(
+        "from_role_id", "to_role_id"
+    ):
+        edges.setdefault(source_id, set()).add(target_id)
+    edges[role.pk] = {t.pk for t in targets}
+    for target in targets:
+        if _reaches(edges, start=target.pk, goal=role.pk):
+            return (
+                f"“{role}” cannot lead to “{target}”: that role already leads back to it (a cycle)."
+            )
+    return None
+
+
+def _reaches(edges: Mapping[int, set[int]], *, start: int, goal: int) -> bool:
+    stack, seen = [start], set()
+    while stack:
+        node = stack.pop()
+        if node == goal:
+            return True
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend(edges.get(node, ()))
+    return False
+
+
+@transaction.atomic
+def role_duplicate(*, role: Role) -> Role:
+    """A copy of `role` with all its requirements, unpublished, under a free slug."""
+    # Leave room for "-copy-NN" (and " (copy)") within the fields' limits.
+    slug_max = Role._meta.get_field("slug").max_length
+    title_max = Role._meta.get_field("title").max_length
+    base = f"{role.slug[: slug_max - len('-copy-99')]}-copy"
+    slug, n = base, 2
+    while Role.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    copy = Role.objects.create(
+        slug=slug,
+        title=f"{role.title[: title_max - len(' (copy)')]} (copy)",
+        track=role.track,
+        rank=role.rank,
+        summary=role.summary,
+        responsibilities=role.responsibilities,
+        is_published=False,
+        source_note=role.source_note,
+        market_source=role.market_source,
+    )
+    SkillRequirement.objects.bulk_create(
+        SkillRequirement(
+            role=copy, skill_id=r.skill_id, level=r.level, weight=r.weight, essential=r.essential
+        )
+        for r in role.skill_requirements.all()
+    )
+    ExperienceRequirement.objects.bulk_create(
+        ExperienceRequirement(
+            role=copy,
+            slug=e.slug,
+            name=e.name,
+            years=e.years,
+            weight=e.weight,
+            essential=e.essential,
+        )
+        for e in role.experience_requirements.all()
+    )
+    education = EducationRequirement.objects.filter(role=role).first()
+    if education is not None:
+        EducationRequirement.objects.create(
+            role=copy,
+            level=education.level,
+            weight=education.weight,
+            essential=education.essential,
+            note=education.note,
+        )
+    SalaryFigure.objects.bulk_create(
+        SalaryFigure(
+            role=copy,
+            label=s.label,
+            average=s.average,
+            low=s.low,
+            high=s.high,
+            currency=s.currency,
+            source=s.source,
+            order=s.order,
+        )
+        for s in role.salary_figures.all()
+    )
+    MarketFact.objects.bulk_create(
+        MarketFact(role=copy, topic=f.topic, text=f.text, order=f.order)
+        for f in role.market_facts.all()
+    )
+    copy.next_roles.set(role.next_roles.all())
+    return copy

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from itertools import groupby
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from roles.diagrams import ladder_diagram
+from roles.forms import RoleSearchForm
+from roles.models import Proficiency, Track
+from roles.selectors import categories_in_use, ladder_for, track_roles
+from roles.selectors import role_detail as select_role_detail
+from roles.selectors import role_list as select_role_list
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    tracks = Track.objects.all()
+    return render(request, "home.html", {"tracks": tracks})
+
+
+@require_GET
+def role_list(request: HttpRequest) -> HttpResponse:
+    form = RoleSearchForm(request.GET or None, categories=categories_in_use())
+    query, category = form.cleaned_filters()
+    roles = list(select_role_list(query=query, category=category))
+    groups = [(track, list(items)) for track, items in groupby(roles, key=lambda r: r.track)]
+    context = {"form": form, "groups": groups, "count": len(roles), "query": query}
+    if request.htmx and request.htmx.target == "role-results":
+        return render(request, "roles/_role_results.html", context)
+    return render(request, "roles/role_list.html", context)
+
+
+@require_GET
+def role_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    role = select_role_detail(slug)
+    if role is None:
+        raise Http404("No such role")
+    requirements = sorted(
+        role.skill_requirements.all(),
+        key=lambda r: (r.skill.category.order, -r.weight, r.skill.name),
+    )
+    skill_groups = [
+        (category, list(items))
+        for category, items in groupby(requirements, key=lambda r: r.skill.category)
+    ]
+    ladder = ladder_for(role) if role.track.is_ladder else [role]
+    context = {
+        "role": role,
+        "skill_groups": skill_groups,
+        "experience": sorted(role.experience_requirements.all(), key=lambda e: -e.weight),
+        "education": getattr(role, "education_requirement", None),
+        "ladder": ladder,
+        "previous_roles": [r for r in role.previous_roles.all() if r.is_published],
+        "next_roles": [r for r in role.next_roles.all() if r.is_published],
+        "levels": Proficiency,
+    }
+    return render(request, "roles/role_detail.html", context)
+
+
+@require_GET
+def track_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    track = get_object_or_404(Track, slug=slug)
+    roles = track_roles(track)
+    directions = list(track.directions.all())
+    context = {
+        "track": track,
+        "roles": roles,
+        "diagram": ladder_diagram(roles) if track.is_ladder and roles else None,
+        "specialisations": [d for d in directions if d.kind == "specialisation"],
+        "alternatives": [d for d in directions if d.kind == "alternative"],
+    }
+    return render(request, "roles/track_detail.html", context)

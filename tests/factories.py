@@ -1,0 +1,109 @@
+"""Named builders for test data: each makes one valid object, overridable by keyword."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from typing import Any
+
+from roles.models import (
+    EducationRequirement,
+    ExperienceRequirement,
+    LearningAction,
+    Role,
+    Skill,
+    SkillCategory,
+    SkillRequirement,
+    Track,
+)
+
+_counter = itertools.count(1)
+
+
+def _n() -> int:
+    return next(_counter)
+
+
+def make_track(**fields: Any) -> Track:
+    n = _n()
+    values = {"slug": f"track-{n}", "name": f"Track {n}", "summary": "A test track."}
+    return Track.objects.create(**(values | fields))
+
+
+def make_category(**fields: Any) -> SkillCategory:
+    n = _n()
+    values = {"slug": f"category-{n}", "name": f"Category {n}", "order": n}
+    return SkillCategory.objects.create(**(values | fields))
+
+
+def make_skill(*, category: SkillCategory | None = None, **fields: Any) -> Skill:
+    n = _n()
+    values = {
+        "slug": f"skill-{n}",
+        "name": f"Skill {n}",
+        "category": category or make_category(),
+        "description": f"What skill {n} covers.",
+        **{f"level_{level}": f"Skill {n} at level {level}." for level in range(1, 6)},
+    }
+    return Skill.objects.create(**(values | fields))
+
+
+def make_role(
+    *,
+    track: Track | None = None,
+    skills: Iterable[tuple[Skill, int, int, bool]] = (),
+    experience: Iterable[tuple[str, str, int, int, bool]] = (),
+    education: tuple[int, int, bool] | None = None,
+    **fields: Any,
+) -> Role:
+    """A role with requirements: skills as (skill, level, weight, essential), experience as
+    (slug, name, years, weight, essential), education as (level, weight, essential)."""
+    n = _n()
+    values = {
+        "slug": f"role-{n}",
+        "title": f"Role {n}",
+        "track": track or make_track(),
+        "rank": 1,
+        "summary": f"Role {n} does things.",
+    }
+    role = Role.objects.create(**(values | fields))
+    for skill, level, weight, essential in skills:
+        SkillRequirement.objects.create(
+            role=role, skill=skill, level=level, weight=weight, essential=essential
+        )
+    for slug, name, years, weight, essential in experience:
+        ExperienceRequirement.objects.create(
+            role=role, slug=slug, name=name, years=years, weight=weight, essential=essential
+        )
+    if education is not None:
+        level, weight, essential = education
+        EducationRequirement.objects.create(
+            role=role, level=level, weight=weight, essential=essential
+        )
+    return role
+
+
+def make_action(*, skill: Skill, from_level: int, **fields: Any) -> LearningAction:
+    values = {
+        "to_level": from_level + 1,
+        "title": f"Step {from_level}→{from_level + 1} on {skill.name}",
+        "kind": LearningAction.Kind.COURSE,
+        "effort_weeks": 2,
+    }
+    return LearningAction.objects.create(skill=skill, from_level=from_level, **(values | fields))
+
+
+def make_ladder(size: int, *, track: Track | None = None, skills_per_rung: int = 3) -> list[Role]:
+    """`size` rungs on one track, each leading to the next, each with its own skills."""
+    track = track or make_track()
+    category = make_category()
+    rungs: list[Role] = []
+    for rank in range(1, size + 1):
+        skills = [make_skill(category=category) for _ in range(skills_per_rung)]
+        role = make_role(
+            track=track, rank=rank, skills=[(s, min(rank + 1, 5), 3, False) for s in skills]
+        )
+        if rungs:
+            rungs[-1].next_roles.add(role)
+        rungs.append(role)
+    return rungs

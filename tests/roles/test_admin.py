@@ -1,0 +1,367 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.forms import BaseForm
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from roles.admin import LEVEL_OUT_OF_RANGE, WEIGHT_OUT_OF_RANGE
+from roles.models import CareerDirection, Role, SkillRequirement
+from tests.factories import (
+    make_action,
+    make_category,
+    make_ladder,
+    make_role,
+    make_skill,
+    make_track,
+)
+
+pytestmark = pytest.mark.django_db
+
+INLINE_PREFIXES = (
+    "skill_requirements",
+    "experience_requirements",
+    "education_requirement",
+    "salary_figures",
+    "market_facts",
+)
+
+
+def _change_url(role: Role) -> str:
+    return reverse("admin:roles_role_change", args=[role.pk])
+
+
+def _form_values(form: BaseForm) -> dict[str, Any]:
+    """What a browser would send back for `form` untouched: unticked boxes send nothing."""
+    data: dict[str, Any] = {}
+    for bound in form:
+        value = bound.value()
+        if value is False:
+            continue
+        if value is True:
+            data[bound.html_name] = "on"
+        elif isinstance(value, list | tuple):
+            data[bound.html_name] = [str(v) for v in value]
+        else:
+            data[bound.html_name] = "" if value is None else str(value)
+    return data
+
+
+def _change_form_data(client: Client, role: Role) -> dict[str, Any]:
+    """The role's change form as rendered, with every inline's saved rows and management
+    form; the blank extra rows are left out, so a test adds its own rows explicitly."""
+    response = client.get(_change_url(role))
+    assert response.status_code == 200
+    data = _form_values(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        initial_forms = formset.forms[: formset.initial_form_count()]
+        for form in initial_forms:
+            data |= _form_values(form)
+        data[f"{formset.prefix}-TOTAL_FORMS"] = str(len(initial_forms))
+        data[f"{formset.prefix}-INITIAL_FORMS"] = str(len(initial_forms))
+        data[f"{formset.prefix}-MIN_NUM_FORMS"] = "0"
+        data[f"{formset.prefix}-MAX_NUM_FORMS"] = "1000"
+    return data
+
+
+def _add_skill_row(data: dict[str, Any], *, skill_id: int, level: int, weight: int) -> None:
+    index = int(data["skill_requirements-TOTAL_FORMS"])
+    prefix = f"skill_requirements-{index}"
+    data[f"{prefix}-skill"] = str(skill_id)
+    data[f"{prefix}-level"] = str(level)
+    data[f"{prefix}-weight"] = str(weight)
+    data["skill_requirements-TOTAL_FORMS"] = str(index + 1)
+
+
+def _errors_of(response: Any) -> str:
+    """Every error on the re-rendered change form, main form and inlines, as one string."""
+    errors = [str(response.context["adminform"].form.errors)]
+    for inline in response.context["inline_admin_formsets"]:
+        errors += [str(e) for e in inline.formset.errors]
+        errors.append(str(inline.formset.non_form_errors()))
+    return " ".join(errors)
+
+
+def _run_action(client: Client, action: str, roles: list[Role]) -> Any:
+    return client.post(
+        reverse("admin:roles_role_changelist"),
+        {"action": action, admin.helpers.ACTION_CHECKBOX_NAME: [r.pk for r in roles]},
+        follow=True,
+    )
+
+
+def test_role_change_page_renders_with_its_inlines(admin_client: Client) -> None:
+    role = make_role(skills=[(make_skill(), 3, 4, True)], education=(1, 2, False))
+
+    response = admin_client.get(_change_url(role))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for prefix in INLINE_PREFIXES:
+        assert f'name="{prefix}-TOTAL_FORMS"' in html
+    assert "admin/js/autocomplete.js" in html  # the skill picker is an autocomplete
+
+
+def test_role_change_form_saves_a_changed_level_and_an_added_requirement(
+    admin_client: Client,
+) -> None:
+    kept, added = make_skill(), make_skill()
+    role = make_role(skills=[(kept, 2, 3, False)], experience=[("ml", "ML work", 2, 4, True)])
+    data = _change_form_data(admin_client, role)
+    data["skill_requirements-0-level"] = "4"
+    _add_skill_row(data, skill_id=added.pk, level=3, weight=5)
+
+    response = admin_client.post(_change_url(role), data)
+
+    assert response.status_code == 302, _errors_of(response)
+    levels = {r.skill_id: (r.level, r.weight) for r in role.skill_requirements.all()}
+    assert levels == {kept.pk: (4, 3), added.pk: (3, 5)}
+    assert role.experience_requirements.get().years == 2  # untouched inline rows survive
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("level", "7", LEVEL_OUT_OF_RANGE),
+        ("level", "0", LEVEL_OUT_OF_RANGE),
+        ("weight", "0", WEIGHT_OUT_OF_RANGE),
+        ("weight", "6", WEIGHT_OUT_OF_RANGE),
+    ],
+)
+def test_inline_value_outside_1_to_5_is_refused_with_a_clear_message(
+    admin_client: Client, field: str, value: str, message: str
+) -> None:
+    skill = make_skill()
+    role = make_role(title="Analyst", skills=[(skill, 2, 3, False)])
+    data = _change_form_data(admin_client, role)
+    data["title"] = "Renamed analyst"
+    data[f"skill_requirements-0-{field}"] = value
+    _add_skill_row(data, skill_id=make_skill().pk, level=3, weight=3)
+
+    response = admin_client.post(_change_url(role), data)
+
+    assert response.status_code == 200
+    assert message in _errors_of(response)
+    assert message in response.content.decode()
+    role.refresh_from_db()
+    assert role.title == "Analyst"
+    assert list(role.skill_requirements.values_list("skill", "level", "weight")) == [
+        (skill.pk, 2, 3)
+    ]
+
+
+def test_added_requirement_with_level_7_is_refused_and_not_saved(admin_client: Client) -> None:
+    role = make_role()
+    data = _change_form_data(admin_client, role)
+    _add_skill_row(data, skill_id=make_skill().pk, level=7, weight=0)
+
+    response = admin_client.post(_change_url(role), data)
+
+    assert response.status_code == 200
+    errors = _errors_of(response)
+    assert LEVEL_OUT_OF_RANGE in errors
+    assert WEIGHT_OUT_OF_RANGE in errors
+    assert not SkillRequirement.objects.filter(role=role).exists()
+
+
+def test_experience_weight_outside_1_to_5_is_refused_with_a_clear_message(
+    admin_client: Client,
+) -> None:
+    role = make_role(experience=[("ml", "ML work", 2, 4, True)])
+    data = _change_form_data(admin_client, role)
+    data["experience_requirements-0-weight"] = "9"
+
+    response = admin_client.post(_change_url(role), data)
+
+    assert response.status_code == 200
+    assert WEIGHT_OUT_OF_RANGE in _errors_of(response)
+    assert role.experience_requirements.get().weight == 4
+
+
+def test_same_skill_twice_in_the_inline_is_refused(admin_client: Client) -> None:
+    skill = make_skill()
+    role = make_role(skills=[(skill, 2, 3, False)])
+    data = _change_form_data(admin_client, role)
+    _add_skill_row(data, skill_id=skill.pk, level=4, weight=3)
+
+    response = admin_client.post(_change_url(role), data)
+
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for skill." in _errors_of(response)
+    assert role.skill_requirements.count() == 1
+
+
+def test_role_leading_to_itself_is_refused(admin_client: Client) -> None:
+    role = make_role(title="Data Scientist")
+    data = _change_form_data(admin_client, role)
+    data["next_roles"] = [str(role.pk)]
+
+    response = admin_client.post(_change_url(role), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["next_roles"] == [
+        "“Data Scientist” cannot lead to itself."
+    ]
+    assert not role.next_roles.exists()
+
+
+def test_role_branching_into_a_cycle_is_refused(admin_client: Client) -> None:
+    track = make_track()
+    junior = make_role(track=track, title="Junior", rank=1)
+    senior = make_role(track=track, title="Senior", rank=2)
+    data = _change_form_data(admin_client, junior)
+    data["next_roles"] = [str(senior.pk)]
+    assert admin_client.post(_change_url(junior), data).status_code == 302
+
+    data = _change_form_data(admin_client, senior)
+    data["next_roles"] = [str(junior.pk)]
+    response = admin_client.post(_change_url(senior), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["next_roles"] == [
+        "“Senior” cannot lead to “Junior”: that role already leads back to it (a cycle)."
+    ]
+    assert list(junior.next_roles.all()) == [senior]
+    assert not senior.next_roles.exists()
+
+
+def test_publish_action_publishes_the_selected_roles_and_says_how_many(
+    admin_client: Client,
+) -> None:
+    chosen = [make_role(is_published=False), make_role(is_published=False)]
+    other = make_role(is_published=False)
+
+    response = _run_action(admin_client, "publish", chosen)
+
+    assert "Published 2 roles." in response.content.decode()
+    assert set(Role.objects.published()) == set(chosen)
+    other.refresh_from_db()
+    assert not other.is_published
+
+
+def test_unpublish_action_unpublishes_the_selected_roles_and_says_how_many(
+    admin_client: Client,
+) -> None:
+    chosen, other = make_role(), make_role()
+
+    response = _run_action(admin_client, "unpublish", [chosen])
+
+    assert "Unpublished 1 role." in response.content.decode()
+    assert list(Role.objects.published()) == [other]
+
+
+def test_duplicate_action_copies_the_requirements_unpublished(admin_client: Client) -> None:
+    skills = [make_skill() for _ in range(3)]
+    role = make_role(
+        slug="ml-engineer",
+        skills=[(s, 3, 4, i == 0) for i, s in enumerate(skills)],
+        experience=[("ml", "ML work", 2, 4, True), ("lead", "Leading", 1, 2, False)],
+        education=(2, 2, False),
+    )
+
+    response = _run_action(admin_client, "duplicate", [role])
+
+    copy = Role.objects.get(slug="ml-engineer-copy")
+    assert "Created 1 unpublished copy: ml-engineer-copy." in response.content.decode()
+    assert not copy.is_published
+    assert copy.skill_requirements.count() == 3
+    assert copy.experience_requirements.count() == 2
+    assert copy.education_requirement.level == 2
+    assert set(copy.skill_requirements.values_list("skill", "level", "weight", "essential")) == set(
+        role.skill_requirements.values_list("skill", "level", "weight", "essential")
+    )
+    assert role.skill_requirements.count() == 3  # the original keeps its own
+
+
+def _role_changelist_queries(client: Client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:roles_role_changelist"))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_role_changelist_query_count_does_not_grow_with_roles(admin_client: Client) -> None:
+    make_ladder(3, skills_per_rung=2)
+    with_three = _role_changelist_queries(admin_client)
+    for _ in range(9):
+        make_ladder(3, skills_per_rung=2)
+
+    # session, user, the tracks offered by the track filter, filtered count, total count,
+    # one page of roles with their track joined and their skill count annotated
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(reverse("admin:roles_role_changelist"))
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 30
+    assert len(queries) == with_three == 6, [q["sql"] for q in queries]
+    assert {role.skill_total for role in response.context["cl"].result_list} == {2}
+
+
+def test_skill_autocomplete_for_the_requirement_inline_finds_skills_by_name(
+    admin_client: Client,
+) -> None:
+    wanted = make_skill(name="Feature engineering")
+    make_skill(name="Negotiation")
+
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "roles",
+            "model_name": "skillrequirement",
+            "field_name": "skill",
+            "term": "feature",
+        },
+    )
+
+    assert response.status_code == 200
+    assert [r["id"] for r in response.json()["results"]] == [str(wanted.pk)]
+
+
+def test_every_catalogue_admin_page_renders(admin_client: Client) -> None:
+    category = make_category()
+    skill = make_skill(category=category)
+    make_action(skill=skill, from_level=1)
+    rungs = make_ladder(2)
+    CareerDirection.objects.create(track=rungs[0].track, kind="alternative", name="Research")
+    catalogue = [m for m in admin.site._registry if m._meta.app_label == "roles"]
+    # The other catalogue models are edited inline on these pages.
+    assert {m.__name__ for m in catalogue} == {
+        "Track",
+        "Role",
+        "SkillCategory",
+        "Skill",
+        "LearningAction",
+    }
+
+    for model in catalogue:
+        info = model._meta.app_label, model._meta.model_name
+        some = model.objects.first()
+        for url in (
+            reverse("admin:{}_{}_changelist".format(*info)),
+            reverse("admin:{}_{}_add".format(*info)),
+            reverse("admin:{}_{}_change".format(*info), args=[some.pk]),
+        ):
+            assert admin_client.get(url).status_code == 200, url
+
+
+def test_learning_action_changelist_filters_by_kind_category_and_start_level(
+    admin_client: Client,
+) -> None:
+    skill = make_skill()
+    wanted = make_action(skill=skill, from_level=2, kind="project")
+    make_action(skill=skill, from_level=2, kind="course", title="Other")
+    make_action(skill=make_skill(), from_level=2, kind="project")
+
+    response = admin_client.get(
+        reverse("admin:roles_learningaction_changelist"),
+        {"kind": "project", "skill__category__id__exact": skill.category_id, "from_level": 2},
+    )
+
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [wanted]

@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from roles.models import MarketFact, SalaryFigure
+from tests.factories import make_category, make_ladder, make_role, make_skill, make_track
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client, url: str, **headers: str) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response
+
+
+def test_healthz_answers_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+
+
+def test_role_list_groups_published_roles_by_track(client):
+    ladder = make_ladder(2, track=make_track(name="Data Science"))
+    hidden = make_role(title="Secret role", is_published=False)
+    response = client.get(reverse("roles:list"))
+    body = response.content.decode()
+    assert "Data Science" in body
+    for role in ladder:
+        assert role.title in body
+    assert hidden.title not in body
+
+
+def test_role_list_search_matches_title_summary_and_skill(client):
+    skill = make_skill(name="Kubernetes operations")
+    by_skill = make_role(title="Platform engineer", skills=[(skill, 3, 3, False)])
+    by_title = make_role(title="Kubernetes whisperer")
+    other = make_role(title="Barista")
+    body = client.get(reverse("roles:list"), {"q": "kubernetes"}).content.decode()
+    assert by_skill.title in body
+    assert by_title.title in body
+    assert other.title not in body
+    assert "2 roles matching" in body
+    assert body.count('class="card h-100 role-card"') == 2
+
+
+def test_role_list_search_by_skill_keeps_the_full_skill_count(client):
+    kubernetes = make_skill(name="Kubernetes operations")
+    make_role(
+        title="Platform engineer",
+        skills=[
+            (kubernetes, 3, 3, False),
+            (make_skill(), 2, 2, False),
+            (make_skill(), 2, 2, False),
+        ],
+    )
+    body = client.get(reverse("roles:list"), {"q": "kubernetes"}).content.decode()
+    assert "3 skills assessed" in body
+
+
+def test_role_list_filters_by_skill_category(client):
+    leadership = make_category(name="Leadership")
+    lead = make_role(title="Team lead", skills=[(make_skill(category=leadership), 3, 3, False)])
+    coder = make_role(title="Coder", skills=[(make_skill(), 3, 3, False)])
+    body = client.get(reverse("roles:list"), {"category": leadership.slug}).content.decode()
+    assert lead.title in body
+    assert coder.title not in body
+
+
+def test_role_list_htmx_search_returns_only_the_results_partial(client):
+    make_role(title="Kubernetes whisperer")
+    response = client.get(
+        reverse("roles:list"),
+        {"q": "kubernetes"},
+        headers={"HX-Request": "true", "HX-Target": "role-results"},
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="role-results"')
+    assert "<html" not in body
+    assert "Kubernetes whisperer" in body
+
+
+def test_role_list_tampered_filters_show_a_message_not_an_error(client):
+    make_role(title="Still listed")
+    response = client.get(reverse("roles:list"), {"q": "x" * 5000, "category": "no-such"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Showing every role instead" in body
+    assert "Still listed" in body
+
+
+def test_role_list_with_no_match_says_so(client):
+    make_role(title="Anything")
+    body = client.get(reverse("roles:list"), {"q": "zzzz"}).content.decode()
+    assert "No role matches your search" in body
+
+
+def test_role_list_query_count_does_not_grow_with_roles(client):
+    make_ladder(2, skills_per_rung=2)
+    small, _ = _queries(client, reverse("roles:list"))
+    for _ in range(4):
+        make_ladder(5, skills_per_rung=6)
+    large, response = _queries(client, reverse("roles:list"))
+    # 1. categories for the filter; 2. roles with their track and skill counts.
+    assert large == small == 2
+    assert response.content.decode().count('class="card h-100 role-card"') == 22
+
+
+def _rich_role(skill_count: int):
+    category = make_category()
+    track = make_track()
+    below = make_role(track=track, rank=1)
+    role = make_role(
+        track=track,
+        rank=2,
+        skills=[(make_skill(category=category), 3, 4, i == 0) for i in range(skill_count)],
+        experience=[(f"exp-{i}", f"kind {i}", 3, 3, False) for i in range(skill_count // 3)],
+        education=(2, 3, False),
+    )
+    above = make_role(track=track, rank=3)
+    below.next_roles.add(role)
+    role.next_roles.add(above)
+    for i in range(skill_count // 3):
+        SalaryFigure.objects.create(role=role, label=f"Region {i}", average=100_000, source="Test")
+        MarketFact.objects.create(role=role, topic="demand", text=f"Fact {i}")
+    return role
+
+
+def test_role_detail_query_count_does_not_grow_with_requirements(client):
+    few, _ = _queries(client, _rich_role(3).get_absolute_url())
+    many, response = _queries(client, _rich_role(30).get_absolute_url())
+    # role+track+education, skill reqs, experience, salary, market facts, next roles,
+    # previous roles; then the ladder: the track's roles and their predecessors.
+    assert many == few == 9
+    assert response.content.decode().count("3</span> · Practitioner") == 30
+
+
+def test_role_detail_shows_requirements_ladder_and_salary(client):
+    track = make_track(name="ML Engineering")
+    junior = make_role(track=track, rank=1, title="Junior ML Engineer")
+    python = make_skill(name="Python programming")
+    lead = make_role(
+        track=track,
+        rank=2,
+        title="ML Team Lead",
+        skills=[(python, 4, 5, True)],
+        experience=[("ml-experience", "ML experience", 5, 5, True)],
+        education=(2, 3, False),
+    )
+    junior.next_roles.add(lead)
+    SalaryFigure.objects.create(
+        role=lead,
+        label="National average",
+        average=188940,
+        low=157399,
+        high=227416,
+        source="US market, 2024",
+    )
+    body = client.get(lead.get_absolute_url()).content.decode()
+    assert "Python programming" in body
+    assert "4</span> · Advanced" in body
+    assert "Essential" in body
+    assert "5+ years of ML experience" in body
+    assert "Master&#x27;s degree or higher" in body
+    assert "$188,940" in body
+    assert "$157,399–$227,416" in body
+    assert "Source: US market, 2024" in body
+    assert f'href="{junior.get_absolute_url()}"' in body
+    assert reverse("roles:assess", args=[lead.slug]) in body
+
+
+def test_unpublished_or_unknown_role_is_404(client):
+    hidden = make_role(is_published=False)
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+    assert client.get(reverse("roles:detail", args=["no-such-role"])).status_code == 404
+
+
+def test_track_page_draws_the_ladder_with_a_text_equivalent(client):
+    track = make_track(name="ML Engineering")
+    rungs = make_ladder(3, track=track)
+    branch = make_role(track=track, rank=4, title="Architect")
+    other_branch = make_role(track=track, rank=4, title="Chief officer")
+    rungs[-1].next_roles.add(branch, other_branch)
+    track.directions.create(kind="specialisation", name="Computer Vision")
+    track.directions.create(kind="alternative", name="Consulting")
+    response = client.get(track.get_absolute_url())
+    body = response.content.decode()
+    assert body.count("<rect ") == 5
+    assert body.count("<line ") == 4
+    assert f"leads to {branch.title} or {other_branch.title}" in body
+    assert "Computer Vision" in body and "Consulting" in body
+
+
+def test_track_page_query_count_does_not_grow_with_roles(client):
+    small_track = make_track()
+    make_ladder(2, track=small_track)
+    big_track = make_track()
+    make_ladder(12, track=big_track)
+    small, _ = _queries(client, small_track.get_absolute_url())
+    large, _ = _queries(client, big_track.get_absolute_url())
+    # track, its directions, roles, next roles, previous roles
+    assert small == large == 5
