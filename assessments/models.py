@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from roles.models import EducationLevel, Role, Skill
 
@@ -149,3 +151,41 @@ class ExperienceAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slug}: {self.years}"
+
+
+def _share_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class ShareLinkQuerySet(models.QuerySet):
+    def active(self) -> ShareLinkQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ShareLink(models.Model):
+    """A read-only link to one submitted report, until it expires or its owner revokes it."""
+
+    DEFAULT_DAYS = 30
+    MAX_DAYS = 365
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="share_links")
+    # 256 random bits: a link cannot be guessed, and the id of the report is not in it.
+    token = models.CharField(max_length=64, unique=True, default=_share_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Share link for {self.assessment}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("shared_report", args=[self.token])
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from assessments.models import Assessment, ExperienceAnswer, SkillAnswer
+from assessments.models import Assessment, ExperienceAnswer, ShareLink, SkillAnswer
 from assessments.questionnaire import (
     EDUCATION_KEY,
     AnswerError,
@@ -48,12 +49,14 @@ def report_preview(*, role: Role, raw_answers: object) -> dict[str, Any]:
 
 def snapshot_data(ladder: list[RoleSpec], *, role: Role) -> dict[str, Any]:
     """What a submitted assessment is scored against, frozen: the ladder up to the target,
-    the learning actions for the target's skills, its branches and salary figures."""
+    the learning actions for the target's skills, its branches, and the salary figures of
+    every rung and branch (the next step may be any of them)."""
     target = ladder[-1]
     next_roles = list(role.next_roles.filter(is_published=True).order_by("rank", "title"))
-    salary_roles = [role.pk, *(r.pk for r in next_roles)]
+    salary_slugs = [rung.slug for rung in ladder] + [r.slug for r in next_roles]
     salaries: dict[str, list[dict[str, Any]]] = {}
-    for figure in SalaryFigure.objects.filter(role_id__in=salary_roles).select_related("role"):
+    figures = SalaryFigure.objects.filter(role__slug__in=salary_slugs).select_related("role")
+    for figure in figures:
         salaries.setdefault(figure.role.slug, []).append(
             {
                 "label": figure.label,
@@ -376,3 +379,18 @@ def _merge_draft(*, source: Assessment, target: Assessment) -> None:
 
 def owned_assessments(owner: Owner) -> Iterable[Assessment]:
     return Assessment.objects.filter(**owner.filter()).select_related("role__track")
+
+
+# --- share links ----------------------------------------------------------------------
+
+
+def share_link_create(*, assessment: Assessment, days: int) -> ShareLink:
+    return ShareLink.objects.create(
+        assessment=assessment, expires_at=timezone.now() + timedelta(days=days)
+    )
+
+
+def share_link_revoke(*, link: ShareLink) -> None:
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])

@@ -6,9 +6,13 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from assessments import report as report_views
+from assessments.exports import render_pdf, report_document_csv, report_document_json
+from assessments.forms import ShareLinkForm
 from assessments.models import Assessment
 from assessments.questionnaire import (
     EDUCATION_CHOICES,
@@ -17,7 +21,13 @@ from assessments.questionnaire import (
     Questionnaire,
     questionnaire_for,
 )
-from assessments.scoring import LEVEL_NAMES, VERDICT_MEANINGS
+from assessments.scoring import LEVEL_NAMES
+from assessments.selectors import (
+    previous_submission,
+    published_role_specs,
+    share_links_of,
+    shared_assessment,
+)
 from assessments.services import (
     AlreadySubmitted,
     DraftAnswers,
@@ -32,6 +42,8 @@ from assessments.services import (
     draft_answers,
     draft_for,
     owned_assessments,
+    share_link_create,
+    share_link_revoke,
 )
 from roles.models import Role
 
@@ -242,22 +254,138 @@ def _render_review(
     return render(request, "assessments/submit.html", context, status=status)
 
 
+def _report_context(assessment: Assessment, *, owner_view: bool) -> dict[str, Any]:
+    """Everything the report shows, from the assessment's snapshot and frozen answers.
+
+    `owner_view` adds what only the owner sees: progress against their earlier
+    assessments and their share links."""
+    report, snapshot, answers = assessment.report, assessment.snapshot, assessment.answers_frozen
+    skills = [r for r in report["requirements"] if r["kind"] == "skill"]
+    salaries = snapshot.get("salaries", {})
+    next_step = report["next_step"]
+    ladder_titles = {rung["role"]: rung["title"] for rung in report["ladder"]}
+    context: dict[str, Any] = {
+        "assessment": assessment,
+        "report": report,
+        "snapshot": snapshot,
+        "verdict_label": report_views.VERDICT_LABELS[report["verdict"]],
+        "verdict_meaning": report_views.verdict_meaning(report["verdict"]),
+        "radar": report_views.radar_chart(skills),
+        "skills": [
+            r | {"self_name": LEVEL_NAMES[r["self"]], "required_name": LEVEL_NAMES[r["required"]]}
+            for r in skills
+        ],
+        "gaps": report_views.gap_rows(report["requirements"]),
+        "strengths": report_views.strengths(report["requirements"]),
+        "ladder": report_views.ladder_rungs(report),
+        "branches": snapshot.get("branches", []),
+        "action_groups": report_views.action_groups(report),
+        "straight_lined": report_views.straight_lined(answers),
+        "target_salary": salaries.get(report["role"], []),
+        "next_step_title": ladder_titles.get(next_step, ""),
+        "next_step_salary": salaries.get(next_step, []) if next_step != report["role"] else [],
+        "closest_roles": report_views.closest_roles(answers, published_role_specs()),
+        "evidence": answers.get("evidence", {}),
+        "owner_view": owner_view,
+    }
+    if owner_view:
+        previous = previous_submission(assessment)
+        context["progress"] = previous and report_views.progress_between(
+            snapshot=snapshot,
+            report=report,
+            answers=answers,
+            previous_answers=previous.answers_frozen,
+            previous_date=previous.submitted_at,
+            previous_role_title=previous.role.title,
+        )
+        context["share_links"] = share_links_of(assessment)
+        context["share_form"] = ShareLinkForm()
+    return context
+
+
 def result(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     assessment = _get_assessment_for_request(request, pk)
     if assessment.is_draft:
         return redirect(assessment)
-    report = assessment.report
-    gaps = [r for r in report["requirements"] if r["coverage"] < 1]
-    strengths = [r for r in report["requirements"] if r["kind"] == "skill" and r["coverage"] == 1]
-    context = {
-        "assessment": assessment,
-        "report": report,
-        "verdict_meaning": VERDICT_MEANINGS[report["verdict"]],
-        "gaps": gaps,
-        "strengths": strengths,
-        "level_names": LEVEL_NAMES,
-    }
-    return render(request, "assessments/result.html", context)
+    return render(request, "assessments/report.html", _report_context(assessment, owner_view=True))
+
+
+def _get_submitted_for_request(request: HttpRequest, pk: uuid.UUID) -> Assessment:
+    assessment = _get_assessment_for_request(request, pk)
+    if assessment.is_draft:
+        raise Http404("Not submitted yet")
+    return assessment
+
+
+def report_json(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    assessment = _get_submitted_for_request(request, pk)
+    response = HttpResponse(
+        report_document_json(assessment.report), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'inline; filename="{_export_name(assessment)}.json"'
+    return response
+
+
+def report_csv(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    assessment = _get_submitted_for_request(request, pk)
+    response = HttpResponse(report_document_csv(assessment.report), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(assessment)}.csv"'
+    return response
+
+
+def report_pdf(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    assessment = _get_submitted_for_request(request, pk)
+    html = render_to_string(
+        "assessments/report_pdf.html",
+        _report_context(assessment, owner_view=False) | {"pdf": True},
+        request,
+    )
+    response = HttpResponse(
+        render_pdf(html, base_url=request.build_absolute_uri("/")), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(assessment)}.pdf"'
+    return response
+
+
+def _export_name(assessment: Assessment) -> str:
+    return f"careerpath-{assessment.role.slug}-{assessment.submitted_at:%Y-%m-%d}"
+
+
+@require_POST
+def share_create(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    assessment = _get_submitted_for_request(request, pk)
+    form = ShareLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, " ".join(form.errors.get("days", ["Choose how long the link lasts."]))
+        )
+        return redirect(assessment)
+    link = share_link_create(assessment=assessment, days=form.cleaned_data["days"])
+    messages.success(
+        request,
+        f"Share link created; it works until {link.expires_at:%-d %b %Y}. Anyone with it can "
+        "read this report.",
+    )
+    return redirect(f"{assessment.get_absolute_url()}#sharing")
+
+
+@require_POST
+def share_revoke(request: HttpRequest, pk: uuid.UUID, link_id: int) -> HttpResponse:
+    assessment = _get_submitted_for_request(request, pk)
+    link = assessment.share_links.filter(pk=link_id).first()
+    if link is None:
+        raise Http404("No such link")
+    share_link_revoke(link=link)
+    messages.success(request, "The link is revoked: it no longer opens this report.")
+    return redirect(f"{assessment.get_absolute_url()}#sharing")
+
+
+def shared_report(request: HttpRequest, token: str) -> HttpResponse:
+    assessment = shared_assessment(token)
+    if assessment is None:
+        raise Http404("This link has expired or was revoked")
+    context = _report_context(assessment, owner_view=False) | {"shared": True}
+    return render(request, "assessments/report.html", context)
 
 
 @require_POST

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from assessments import views as assessment_views
 from roles import views as role_views
 
 urlpatterns = [
@@ -11,5 +12,6 @@ urlpatterns = [
     path("roles/", include("roles.urls")),
     path("assessments/", include("assessments.urls")),
     path("accounts/", include("accounts.urls")),
+    path("shared/<str:token>/", assessment_views.shared_report, name="shared_report"),
     path("admin/", admin.site.urls),
 ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
+from assessments.models import Assessment, ExperienceAnswer, SkillAnswer
 from roles.models import (
     EducationRequirement,
     ExperienceRequirement,
@@ -107,3 +109,35 @@ def make_ladder(size: int, *, track: Track | None = None, skills_per_rung: int =
             rungs[-1].next_roles.add(role)
         rungs.append(role)
     return rungs
+
+
+def make_assessment(
+    *,
+    role: Role,
+    owner: Any = None,
+    visitor_token: str = "",
+    levels: Mapping[Skill, int] | None = None,
+    evidence: Mapping[Skill, str] | None = None,
+    years: Mapping[str, Decimal | int | str] | None = None,
+    education: int | None = None,
+    **fields: Any,
+) -> Assessment:
+    """A draft for `role` with answers: levels and evidence by skill, years by experience
+    slug, education as an EducationLevel. Without an owner it belongs to a made-up visitor."""
+    if owner is None and not visitor_token:
+        visitor_token = f"visitor-{_n()}"
+    assessment = Assessment.objects.create(
+        role=role, owner=owner, visitor_token=visitor_token, education=education, **fields
+    )
+    evidence = evidence or {}
+    SkillAnswer.objects.bulk_create(
+        SkillAnswer(
+            assessment=assessment, skill=skill, level=level, evidence=evidence.get(skill, "")
+        )
+        for skill, level in (levels or {}).items()
+    )
+    ExperienceAnswer.objects.bulk_create(
+        ExperienceAnswer(assessment=assessment, slug=slug, years=Decimal(str(value)))
+        for slug, value in (years or {}).items()
+    )
+    return assessment

@@ -10,7 +10,8 @@ import math
 from fractions import Fraction
 from typing import Any
 
-from hypothesis import assume, given
+import pytest
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from assessments.scoring import (
@@ -72,10 +73,20 @@ years_answers = st.integers(0, 60) | st.integers(0, 120).map(lambda halves: halv
 
 
 @st.composite
-def raw_answers(draw: st.DrawFn, role: RoleSpec) -> dict[str, Any]:
+def raw_answers(
+    draw: st.DrawFn, role: RoleSpec, *, years_up_to_required: bool = False
+) -> dict[str, Any]:
     """A valid answers document for `role`; a question left out is an unanswered one."""
     skills = {s.slug: draw(st.integers(0, 5)) for s in role.skills if draw(st.booleans())}
-    experience = {e.slug: draw(years_answers) for e in role.experience if draw(st.booleans())}
+    experience = {
+        e.slug: draw(
+            st.integers(0, 2 * e.years).map(lambda halves: halves / 2)
+            if years_up_to_required
+            else years_answers
+        )
+        for e in role.experience
+        if draw(st.booleans())
+    }
     return {
         "skills": skills,
         "experience": experience,
@@ -84,9 +95,11 @@ def raw_answers(draw: st.DrawFn, role: RoleSpec) -> dict[str, Any]:
 
 
 @st.composite
-def roles_and_answers(draw: st.DrawFn) -> tuple[RoleSpec, dict[str, Any]]:
+def roles_and_answers(
+    draw: st.DrawFn, *, years_up_to_required: bool = False
+) -> tuple[RoleSpec, dict[str, Any]]:
     role = draw(role_specs())
-    return role, draw(raw_answers(role))
+    return role, draw(raw_answers(role, years_up_to_required=years_up_to_required))
 
 
 @st.composite
@@ -113,13 +126,15 @@ def _parse(role: RoleSpec, raw: dict[str, Any]) -> Answers:
     )
 
 
-def _rises(role: RoleSpec, raw: dict[str, Any]) -> list[tuple[str, str]]:
+def _rises(
+    role: RoleSpec, raw: dict[str, Any], *, years_up_to_required: bool = False
+) -> list[tuple[str, str]]:
     """Every single answer that can still go up: a level by 1, years by ½, education a step."""
     options = [("skills", s.slug) for s in role.skills if raw["skills"].get(s.slug, 0) < 5]
     options += [
         ("experience", e.slug)
         for e in role.experience
-        if raw["experience"].get(e.slug, 0) + 0.5 <= 60
+        if raw["experience"].get(e.slug, 0) + 0.5 <= (e.years if years_up_to_required else 60)
     ]
     if raw["education"] != EDUCATION_ORDER[-1]:
         options.append(("education", "education"))
@@ -158,7 +173,7 @@ def _expected_readiness(role: RoleSpec, raw: dict[str, Any]) -> float:
         for s in role.skills
     ]
     terms += [
-        (e.weight, min(Fraction(raw["experience"].get(e.slug, 0)), e.years) / e.years)
+        (e.weight, Fraction(min(Fraction(raw["experience"].get(e.slug, 0)), e.years), e.years))
         for e in role.experience
     ]
     if role.education is not None:
@@ -188,13 +203,46 @@ def test_valid_answers_are_accepted_as_given(case):
     )
 
 
+# More experience than required scores its coverage as the float 1.0 (min() hands back the
+# int requirement, and int / int is a float), so the sum is no longer exact: here
+# (3·2/5 + 5 + 5 + 5·1)/18 = 16.2/18 = 0.9 exactly, but the engine sums 0.8999… → 89.9.
+SURPLUS_YEARS_ROLE = RoleSpec(
+    "role",
+    "Role",
+    skills=(
+        SkillSpec("s", "S", "Technical", required=5, weight=3),
+        SkillSpec("a", "A", "Technical", required=1, weight=5),
+        SkillSpec("b", "B", "Technical", required=1, weight=5),
+    ),
+    experience=(ExperienceSpec("x", "X", years=1, weight=5),),
+)
+SURPLUS_YEARS_BUG = "bug: years above the requirement make coverage a float, readiness inexact"
+
+
+def _surplus_years_answers(years: float) -> dict[str, Any]:
+    return {"skills": {"s": 2, "a": 1, "b": 1}, "experience": {"x": years}, "education": "none"}
+
+
 @given(roles_and_answers())
-def test_readiness_follows_the_formula_and_stays_within_0_and_100(case):
+def test_readiness_stays_within_0_and_100_at_one_decimal(case):
     role, raw = case
-    report = _report(role, raw)
-    assert 0.0 <= report["readiness"] <= 100.0
-    assert report["readiness"] == _expected_readiness(role, raw)
-    assert round(report["readiness"], 1) == report["readiness"]
+    readiness = _report(role, raw)["readiness"]
+    assert 0.0 <= readiness <= 100.0
+    assert round(readiness, 1) == readiness
+
+
+@pytest.mark.xfail(strict=True, reason=SURPLUS_YEARS_BUG, raises=AssertionError)
+@given(roles_and_answers())
+@example((SURPLUS_YEARS_ROLE, _surplus_years_answers(2)))
+def test_readiness_follows_the_formula_exactly(case):
+    role, raw = case
+    assert _report(role, raw)["readiness"] == _expected_readiness(role, raw)
+
+
+@given(roles_and_answers(years_up_to_required=True))
+def test_readiness_follows_the_formula_exactly_while_no_years_exceed_the_requirement(case):
+    role, raw = case
+    assert _report(role, raw)["readiness"] == _expected_readiness(role, raw)
 
 
 @given(roles_and_answers())
@@ -218,16 +266,32 @@ def test_verdict_follows_readiness_and_essentials(case):
     assert score.verdict == expected
 
 
-@given(roles_and_answers(), st.data())
-def test_raising_one_answer_never_lowers_readiness_or_verdict(case, data):
-    role, raw = case
-    options = _rises(role, raw)
-    assume(options)
-    section, slug = data.draw(st.sampled_from(options), label="raised")
+def _assert_rise_keeps_readiness_and_verdict(
+    role: RoleSpec, raw: dict[str, Any], section: str, slug: str
+) -> None:
     before = score_role(role, _parse(role, raw))
     after = score_role(role, _parse(role, _raised(raw, section, slug)))
     assert after.readiness >= before.readiness
     assert VERDICT_RANK[after.verdict] >= VERDICT_RANK[before.verdict]
+
+
+@pytest.mark.xfail(strict=True, reason=SURPLUS_YEARS_BUG, raises=AssertionError)
+@given(roles_and_answers(), st.integers(0, 100))
+# x from 1 year (its requirement) to 1.5: 90.0 "ready" falls to 89.9 "close"
+@example((SURPLUS_YEARS_ROLE, _surplus_years_answers(1)), 3)
+def test_raising_one_answer_never_lowers_readiness_or_verdict(case, pick):
+    role, raw = case
+    options = _rises(role, raw)
+    assume(options)
+    _assert_rise_keeps_readiness_and_verdict(role, raw, *options[pick % len(options)])
+
+
+@given(roles_and_answers(years_up_to_required=True), st.integers(0, 100))
+def test_raising_one_answer_up_to_the_requirement_never_lowers_readiness_or_verdict(case, pick):
+    role, raw = case
+    options = _rises(role, raw, years_up_to_required=True)
+    assume(options)
+    _assert_rise_keeps_readiness_and_verdict(role, raw, *options[pick % len(options)])
 
 
 @given(roles_and_answers())

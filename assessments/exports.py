@@ -1,0 +1,63 @@
+"""The report as files: JSON (the document of DESIGN.md), CSV (a row a requirement), PDF."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import mimetypes
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+
+CSV_COLUMNS = (
+    "kind",
+    "slug",
+    "name",
+    "category",
+    "required",
+    "self",
+    "weight",
+    "essential",
+    "coverage",
+    "gap",
+    "priority",
+)
+
+
+def report_document_json(report: Mapping[str, Any]) -> str:
+    """Serialised exactly as `manage.py assess` prints it."""
+    return json.dumps(report, indent=2, ensure_ascii=False)
+
+
+def report_document_csv(report: Mapping[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for requirement in report["requirements"]:
+        row = dict(requirement)
+        row["essential"] = "yes" if row["essential"] else "no"
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def _static_fetcher(url: str) -> dict[str, Any]:
+    """Serve the PDF's stylesheets from the app's own static files: no network, ever."""
+    path = urlparse(url).path
+    static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+    located = path.startswith(static_prefix) and finders.find(path.removeprefix(static_prefix))
+    if not located:
+        raise ValueError(f"{url} is not one of this app's static files")
+    with open(located, "rb") as handle:
+        data = handle.read()
+    return {"string": data, "mime_type": mimetypes.guess_type(located)[0] or "text/plain"}
+
+
+def render_pdf(html: str, *, base_url: str) -> bytes:
+    # Imported here: WeasyPrint loads Pango at import, which only PDF requests need.
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=base_url, url_fetcher=_static_fetcher).write_pdf()

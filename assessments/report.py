@@ -1,0 +1,375 @@
+"""The report page's content, computed from a stored report document and its snapshot.
+
+Pure functions over plain data (no ORM): the page, the PDF and a shared link show the
+same thing, and nothing here reads today's catalogue.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from assessments.scoring import (
+    EDUCATION_NAMES,
+    LEVEL_NAMES,
+    VERDICT_MEANINGS,
+    Answers,
+    RoleSpec,
+    score_role,
+)
+
+VERDICT_LABELS = {
+    "ready": "Ready",
+    "close": "Close",
+    "developing": "Developing",
+    "early": "Early",
+}
+
+
+def level_name(level: int) -> str:
+    return LEVEL_NAMES[level]
+
+
+def years_text(years: float) -> str:
+    number = f"{years:g}"
+    return f"{number} year" if years == 1 else f"{number} years"
+
+
+# --- the radar chart ------------------------------------------------------------------
+
+RADAR_SIZE = 520
+RADAR_RADIUS = 170
+RADAR_LABEL_GAP = 14
+RADAR_SIDE_ROOM = 60
+
+
+@dataclass(frozen=True)
+class RadarAxis:
+    name: str
+    short_name: str
+    self_level: int
+    required: int
+    x: float
+    y: float
+    label_x: float
+    label_y: float
+    anchor: str
+
+
+@dataclass(frozen=True)
+class RadarChart:
+    size: int
+    centre: float
+    rings: tuple[tuple[int, float, str], ...]  # (level, radius, name)
+    axes: tuple[RadarAxis, ...]
+    required_points: str
+    self_points: str
+
+    @property
+    def view_box(self) -> str:
+        # Room either side for the labels, which stand outside the rings.
+        return f"{-RADAR_SIDE_ROOM} 0 {self.view_width} {self.size}"
+
+    @property
+    def view_width(self) -> int:
+        return self.size + 2 * RADAR_SIDE_ROOM
+
+
+def _point(centre: float, radius: float, angle: float) -> tuple[float, float]:
+    return round(centre + radius * math.cos(angle), 1), round(centre + radius * math.sin(angle), 1)
+
+
+def _short(name: str, limit: int = 22) -> str:
+    base = name.split(" (")[0]
+    return base if len(base) <= limit else base[: limit - 1].rstrip() + "…"
+
+
+def radar_chart(skills: Sequence[Mapping[str, Any]]) -> RadarChart | None:
+    """Self against required level for each skill, on rings 1–5. None below three skills,
+    where a radar says nothing a table does not."""
+    if len(skills) < 3:
+        return None
+    centre = RADAR_SIZE / 2
+    step = RADAR_RADIUS / 5
+    axes = []
+    required_points, self_points = [], []
+    for i, skill in enumerate(skills):
+        angle = -math.pi / 2 + 2 * math.pi * i / len(skills)
+        x, y = _point(centre, RADAR_RADIUS, angle)
+        label_x, label_y = _point(centre, RADAR_RADIUS + RADAR_LABEL_GAP, angle)
+        cos = math.cos(angle)
+        anchor = "middle" if abs(cos) < 0.2 else ("start" if cos > 0 else "end")
+        axes.append(
+            RadarAxis(
+                name=skill["name"],
+                short_name=_short(skill["name"]),
+                self_level=skill["self"],
+                required=skill["required"],
+                x=x,
+                y=y,
+                label_x=label_x,
+                label_y=label_y + 4,
+                anchor=anchor,
+            )
+        )
+        required_points.append(_point(centre, step * skill["required"], angle))
+        self_points.append(_point(centre, step * skill["self"], angle))
+    return RadarChart(
+        size=RADAR_SIZE,
+        centre=centre,
+        rings=tuple((level, round(step * level, 1), LEVEL_NAMES[level]) for level in range(1, 6)),
+        axes=tuple(axes),
+        required_points=" ".join(f"{x},{y}" for x, y in required_points),
+        self_points=" ".join(f"{x},{y}" for x, y in self_points),
+    )
+
+
+# --- rows of the report ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GapRow:
+    kind: str
+    name: str
+    essential: bool
+    weight: int
+    priority: int | None
+    change: str  # "Working → Advanced", "3 → 5 years", "Bachelor's degree → Master's degree"
+    words: str  # "2 more years of leading ML teams"
+
+
+def gap_rows(requirements: Sequence[Mapping[str, Any]]) -> list[GapRow]:
+    """Unmet requirements in the document's priority order, in words."""
+    rows = []
+    for r in requirements:
+        if r["coverage"] >= 1:
+            continue
+        if r["kind"] == "skill":
+            change = f"{level_name(r['self'])} → {level_name(r['required'])}"
+            words = f"Raise {r['name']} by {r['gap']} level{'s' if r['gap'] != 1 else ''}"
+        elif r["kind"] == "experience":
+            change = f"{r['self']:g} → {r['required']} years"
+            words = f"{years_text(r['gap']).replace('year', 'more year', 1)} of {r['name']}"
+        else:
+            change = f"{EDUCATION_NAMES[r['self']]} → {EDUCATION_NAMES[r['required']]}"
+            words = f"A {EDUCATION_NAMES[r['required']].lower()} or higher"
+        rows.append(
+            GapRow(
+                kind=r["kind"],
+                name=r["name"],
+                essential=r["essential"],
+                weight=r["weight"],
+                priority=r.get("priority"),
+                change=change,
+                words=words,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class Strength:
+    name: str
+    level: str
+    surplus: int
+
+
+def strengths(requirements: Sequence[Mapping[str, Any]]) -> list[Strength]:
+    """Skills met or exceeded, the largest surplus first."""
+    met = [r for r in requirements if r["kind"] == "skill" and r["coverage"] >= 1]
+    return [
+        Strength(name=r["name"], level=level_name(r["self"]), surplus=r["self"] - r["required"])
+        for r in sorted(met, key=lambda r: (-(r["self"] - r["required"]), r["name"]))
+    ]
+
+
+@dataclass(frozen=True)
+class LadderRung:
+    slug: str
+    title: str
+    readiness: float
+    verdict: str
+    is_current: bool
+    is_next: bool
+    is_target: bool
+
+
+def ladder_rungs(report: Mapping[str, Any]) -> list[LadderRung]:
+    """Top rung first, as a ladder is read."""
+    return [
+        LadderRung(
+            slug=rung["role"],
+            title=rung["title"],
+            readiness=rung["readiness"],
+            verdict=rung["verdict"],
+            is_current=rung["role"] == report["current_rung"],
+            is_next=rung["role"] == report["next_step"],
+            is_target=rung["role"] == report["role"],
+        )
+        for rung in reversed(report["ladder"])
+    ]
+
+
+@dataclass
+class ActionGroup:
+    skill: str
+    skill_name: str
+    essential: bool
+    weeks: int = 0
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+
+def action_groups(report: Mapping[str, Any]) -> list[ActionGroup]:
+    """The planned actions by skill, in gap-priority order."""
+    skills = {r["slug"]: r for r in report["requirements"] if r["kind"] == "skill"}
+    groups: dict[str, ActionGroup] = {}
+    for action in report["actions"]:
+        skill = skills[action["skill"]]
+        group = groups.setdefault(
+            action["skill"], ActionGroup(skill["slug"], skill["name"], skill["essential"])
+        )
+        group.weeks += action["effort_weeks"]
+        group.steps.append(
+            dict(action)
+            | {"from_name": level_name(action["from"]), "to_name": level_name(action["to"])}
+        )
+    return list(groups.values())
+
+
+def straight_lined(answers: Mapping[str, Any]) -> bool:
+    """Every skill rated the same: the answers say little about real strengths and gaps."""
+    levels = list(answers.get("skills", {}).values())
+    return len(levels) >= 3 and len(set(levels)) == 1
+
+
+# --- progress between two assessments -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SkillChange:
+    name: str
+    before: int
+    after: int
+
+    @property
+    def delta(self) -> int:
+        return self.after - self.before
+
+
+@dataclass(frozen=True)
+class Progress:
+    previous_date: Any
+    previous_role_title: str
+    readiness_before: float
+    readiness_after: float
+    changes: list[SkillChange] = field(default_factory=list)
+    gaps_closed: list[str] = field(default_factory=list)
+    gaps_opened: list[str] = field(default_factory=list)
+
+    @property
+    def delta(self) -> float:
+        return round(self.readiness_after - self.readiness_before, 1)
+
+
+def answers_from_frozen(frozen: Mapping[str, Any]) -> Answers:
+    return Answers(
+        skills=dict(frozen.get("skills", {})),
+        experience=dict(frozen.get("experience", {})),
+        education=frozen.get("education", "none"),
+    )
+
+
+def progress_between(
+    *,
+    snapshot: Mapping[str, Any],
+    report: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    previous_answers: Mapping[str, Any],
+    previous_date: Any,
+    previous_role_title: str,
+) -> Progress:
+    """What changed since an earlier assessment, measured against THIS assessment's
+    requirements, so the comparison is like for like even if the role changed between."""
+    target = RoleSpec.from_dict(snapshot["ladder"][-1])
+    before = score_role(target, answers_from_frozen(previous_answers))
+    gaps_before = {r.slug: r.gap for r in before.requirements if r.kind == "skill"}
+    names = {s.slug: s.name for s in target.skills}
+    gaps_now = {r["slug"]: r["gap"] for r in report["requirements"] if r["kind"] == "skill"}
+    old_levels = previous_answers.get("skills", {})
+    new_levels = answers.get("skills", {})
+    changes = [
+        SkillChange(names.get(slug, slug), old_levels[slug], level)
+        for slug, level in new_levels.items()
+        if slug in old_levels and old_levels[slug] != level
+    ]
+    return Progress(
+        previous_date=previous_date,
+        previous_role_title=previous_role_title,
+        readiness_before=before.readiness,
+        readiness_after=report["readiness"],
+        changes=sorted(changes, key=lambda c: (-abs(c.delta), c.name)),
+        gaps_closed=sorted(names[s] for s, g in gaps_now.items() if g == 0 and gaps_before.get(s)),
+        gaps_opened=sorted(names[s] for s, g in gaps_now.items() if g and not gaps_before.get(s)),
+    )
+
+
+# --- closest roles --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleMatch:
+    slug: str
+    title: str
+    readiness: float
+    verdict: str
+
+
+def closest_roles(
+    answers: Mapping[str, Any], roles: Sequence[RoleSpec], *, limit: int = 5
+) -> list[RoleMatch]:
+    """Roles whose every skill the answers rate, by readiness: a skills matcher."""
+    rated = set(answers.get("skills", {}))
+    scored = []
+    for role in roles:
+        if not role.skills or not {s.slug for s in role.skills} <= rated:
+            continue
+        score = score_role(role, answers_from_frozen(answers))
+        scored.append(RoleMatch(role.slug, role.title, score.readiness, score.verdict))
+    return sorted(scored, key=lambda m: (-m.readiness, m.title))[:limit]
+
+
+# --- the readiness trend --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    width: int
+    height: int
+    points: str
+    dots: tuple[tuple[float, float, float], ...]  # (x, y, readiness)
+    text: str
+
+
+def sparkline(values: Sequence[float], *, width: int = 160, height: int = 36) -> Sparkline | None:
+    """Readiness over time (0–100 on a fixed scale, oldest first), with its text."""
+    if len(values) < 2:
+        return None
+    pad = 4
+    span_x = (width - 2 * pad) / (len(values) - 1)
+    dots = tuple(
+        (round(pad + i * span_x, 1), round(height - pad - (height - 2 * pad) * v / 100, 1), v)
+        for i, v in enumerate(values)
+    )
+    return Sparkline(
+        width=width,
+        height=height,
+        points=" ".join(f"{x},{y}" for x, y, _ in dots),
+        dots=dots,
+        text=" → ".join(f"{v:.1f}" for v in values),
+    )
+
+
+def verdict_meaning(verdict: str) -> str:
+    return VERDICT_MEANINGS[verdict]
