@@ -126,7 +126,9 @@ class Answers:
         return self.skills.get(slug, 0)
 
     def years(self, slug: str) -> Fraction:
-        return Fraction(self.experience.get(slug, 0))
+        # Through str, so 6.3 years is 63/10 and not the nearest binary float.
+        value = self.experience.get(slug, 0)
+        return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
 
 
 class AnswersError(ValueError):
@@ -164,7 +166,7 @@ def parse_answers(
         raise AnswersError(unknown_sections[0], "is not a section of the answers")
     allowed_skills, allowed_experience = set(skill_slugs), set(experience_slugs)
 
-    skills = raw.get("skills") or {}
+    skills = {} if raw.get("skills") is None else raw["skills"]
     if not isinstance(skills, Mapping):
         raise AnswersError("skills", "must be an object of skill slug to level")
     for slug, level in skills.items():
@@ -176,14 +178,15 @@ def parse_answers(
         if not 0 <= level <= MAX_SELF_LEVEL:
             raise AnswersError(key, f"level must be from 0 to 5, not {level}")
 
-    experience = raw.get("experience") or {}
+    experience = {} if raw.get("experience") is None else raw["experience"]
     if not isinstance(experience, Mapping):
         raise AnswersError("experience", "must be an object of experience slug to years")
     for slug, years in experience.items():
         key = f"experience.{slug}"
         if slug not in allowed_experience:
             raise AnswersError(key, "is not an experience question of this questionnaire")
-        if not _is_number(years) or not math.isfinite(years):
+        # isfinite only for floats: a huge int would overflow it (the range check follows).
+        if not _is_number(years) or (isinstance(years, float) and not math.isfinite(years)):
             raise AnswersError(key, f"years must be a number, not {years!r}")
         if years < 0:
             raise AnswersError(key, f"years must not be negative, not {years}")
@@ -239,7 +242,8 @@ class RequirementScore:
             "self": self.self_value,
             "weight": self.weight,
             "essential": self.essential,
-            "coverage": round(float(self.coverage), 4),
+            # Cut like readiness, so a requirement not fully met never shows 1.0.
+            "coverage": math.floor(self.coverage * 10000) / 10000,
             "gap": self.gap,
         }
         if self.priority is not None:
@@ -290,7 +294,7 @@ def _experience_score(spec: ExperienceSpec, answers: Answers) -> RequirementScor
         self_value=_number(years),
         weight=spec.weight,
         essential=spec.essential,
-        coverage=min(years, spec.years) / spec.years,
+        coverage=min(years, Fraction(spec.years)) / spec.years,
         gap=_number(max(Fraction(0), spec.years - years)),
     )
 
@@ -390,36 +394,43 @@ class PlannedAction:
 def plan_skill(
     skill: str, start: int, target: int, actions: Sequence[ActionSpec]
 ) -> list[PlannedAction]:
-    """The steps from `start` to `target`: at each level the action that climbs furthest
-    without overshooting (the least effort on ties); a level with none costs the default."""
-    steps: list[PlannedAction] = []
-    level = start
-    while level < target:
-        candidates = [
-            a
-            for a in actions
-            if a.skill == skill and a.from_level == level and a.to_level <= target
-        ]
-        if candidates:
-            best = min(candidates, key=lambda a: (-a.to_level, a.effort_weeks, a.title))
-            steps.append(
-                PlannedAction(
-                    skill, level, best.to_level, best.title, best.effort_weeks, best.kind, best.url
-                )
+    """The least-effort steps from `start` to `target`.
+
+    An action can be taken from any level between its start and its end (someone halfway
+    through what it teaches still does it); a level step no action covers costs the
+    default weeks. Because any path from a level also serves every level above it, a
+    higher starting level never needs more time. Ties: fewer steps, then by title.
+    """
+    relevant = [a for a in actions if a.skill == skill and a.to_level <= target]
+    # best[level] = (weeks, steps, plan) from that level to the target
+    best: dict[int, tuple[int, int, list[PlannedAction]]] = {target: (0, 0, [])}
+    for level in range(target - 1, start - 1, -1):
+        options: list[tuple[int, int, list[PlannedAction]]] = []
+        covering = [a for a in relevant if a.from_level <= level < a.to_level]
+        for action in covering:
+            weeks, steps, rest = best[action.to_level]
+            step = PlannedAction(
+                skill,
+                level,
+                action.to_level,
+                action.title,
+                action.effort_weeks,
+                action.kind,
+                action.url,
             )
-            level = best.to_level
-        else:
-            steps.append(
-                PlannedAction(
-                    skill,
-                    level,
-                    level + 1,
-                    f"Practise to reach {LEVEL_NAMES[level + 1]}",
-                    WEEKS_PER_UNCOVERED_LEVEL,
-                )
+            options.append((action.effort_weeks + weeks, steps + 1, [step, *rest]))
+        if not covering:
+            weeks, steps, rest = best[level + 1]
+            step = PlannedAction(
+                skill,
+                level,
+                level + 1,
+                f"Practise to reach {LEVEL_NAMES[level + 1]}",
+                WEEKS_PER_UNCOVERED_LEVEL,
             )
-            level += 1
-    return steps
+            options.append((WEEKS_PER_UNCOVERED_LEVEL + weeks, steps + 1, [step, *rest]))
+        best[level] = min(options, key=lambda o: (o[0], o[1], [p.title for p in o[2]]))
+    return best[start][2] if start < target else []
 
 
 def plan_actions(score: RoleScore, actions: Sequence[ActionSpec]) -> list[PlannedAction]:

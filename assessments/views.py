@@ -423,6 +423,9 @@ def my_assessments(request: HttpRequest) -> HttpResponse:
             entry["draft"] = item
         else:
             entry["submitted"].append(item)
+    for entry in by_role.values():
+        oldest_first = [float(a.readiness) for a in reversed(entry["submitted"])]
+        entry["trend"] = report_views.sparkline(oldest_first)
     return render(
         request,
         "assessments/my_assessments.html",

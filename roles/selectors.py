@@ -90,11 +90,15 @@ def ladder_for(role: Role) -> list[Role]:
     chain = [roles[role.pk]]
     seen = {role.pk}
     while True:
-        previous = [p for p in roles[chain[-1].pk].previous_roles.all() if p.pk not in seen]
+        # Only rungs of the role's own track: a link from another track is not its ladder.
+        previous = [
+            p
+            for p in roles[chain[-1].pk].previous_roles.all()
+            if p.pk not in seen and p.track_id == role.track_id
+        ]
         if not previous:
             break
-        step = max(previous, key=lambda p: (p.rank, p.slug))
-        step = roles.get(step.pk, step)
+        step = roles[max(previous, key=lambda p: (p.rank, p.slug)).pk]
         chain.append(step)
         seen.add(step.pk)
     return list(reversed(chain))

@@ -141,3 +141,35 @@ def make_assessment(
         for slug, value in (years or {}).items()
     )
     return assessment
+
+
+def make_submitted_assessment(
+    *,
+    role: Role,
+    owner: Any = None,
+    visitor_token: str = "",
+    levels: Mapping[str, int] | None = None,
+    years: Mapping[str, Decimal | int | float | str] | None = None,
+    education: str = "none",
+) -> Assessment:
+    """An assessment of `role` answered and submitted through the services, as a person
+    would: levels by skill slug and years by experience slug; every question of the
+    questionnaire not given is answered 0. Without an owner it belongs to a made-up visitor."""
+    # Imported here: builders above only need the models, and this file only appends.
+    from assessments.questionnaire import questionnaire_for
+    from assessments.services import Owner, answer_save, assessment_start, assessment_submit
+
+    if owner is None and not visitor_token:
+        visitor_token = f"visitor-{_n()}"
+    draft, _ = assessment_start(
+        owner=Owner(user=owner) if owner is not None else Owner(visitor_token=visitor_token),
+        role=role,
+    )
+    questionnaire = questionnaire_for(role)
+    levels, years = levels or {}, years or {}
+    answers = {q.key: str(levels.get(slug, 0)) for slug, q in questionnaire.skill_questions.items()}
+    answers |= {q.key: str(years.get(q.slug, 0)) for q in questionnaire.experience}
+    answers["education"] = education
+    for key, raw in answers.items():
+        answer_save(assessment_id=draft.pk, questionnaire=questionnaire, key=key, raw=raw)
+    return assessment_submit(assessment_id=draft.pk)

@@ -10,7 +10,6 @@ import math
 from fractions import Fraction
 from typing import Any
 
-import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
@@ -216,7 +215,6 @@ SURPLUS_YEARS_ROLE = RoleSpec(
     ),
     experience=(ExperienceSpec("x", "X", years=1, weight=5),),
 )
-SURPLUS_YEARS_BUG = "bug: years above the requirement make coverage a float, readiness inexact"
 
 
 def _surplus_years_answers(years: float) -> dict[str, Any]:
@@ -231,7 +229,6 @@ def test_readiness_stays_within_0_and_100_at_one_decimal(case):
     assert round(readiness, 1) == readiness
 
 
-@pytest.mark.xfail(strict=True, reason=SURPLUS_YEARS_BUG, raises=AssertionError)
 @given(roles_and_answers())
 @example((SURPLUS_YEARS_ROLE, _surplus_years_answers(2)))
 def test_readiness_follows_the_formula_exactly(case):
@@ -275,7 +272,6 @@ def _assert_rise_keeps_readiness_and_verdict(
     assert VERDICT_RANK[after.verdict] >= VERDICT_RANK[before.verdict]
 
 
-@pytest.mark.xfail(strict=True, reason=SURPLUS_YEARS_BUG, raises=AssertionError)
 @given(roles_and_answers(), st.integers(0, 100))
 # x from 1 year (its requirement) to 1.5: 90.0 "ready" falls to 89.9 "close"
 @example((SURPLUS_YEARS_ROLE, _surplus_years_answers(1)), 3)

@@ -43,6 +43,8 @@ class Command(BaseCommand):
                     text = handle.read()
         except OSError as exc:
             raise CommandError(f"answers: cannot read {source}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"answers: {source} is not UTF-8 text") from exc
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:

@@ -1,0 +1,183 @@
+"""Coaching: a coach sees what a client chose to share, notes it and calibrates it."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from assessments.models import Assessment
+
+COACHES_GROUP = "Coaches"
+INVITATION_DAYS = 14
+NOTE_MAX_LENGTH = 5000
+# No 0/O or 1/I/L: a code read aloud or copied by hand arrives intact.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _invitation_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _invitation_expiry():
+    return timezone.now() + timezone.timedelta(days=INVITATION_DAYS)
+
+
+class Invitation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled"
+
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_invitations"
+    )
+    email = models.EmailField(blank=True, help_text="Where the link was sent, if by email.")
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    code = models.CharField(max_length=CODE_LENGTH, unique=True, default=_invitation_code)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_invitation_expiry)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="received_invitations",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation from {self.coach} ({self.get_status_display()})"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == self.Status.PENDING and self.expires_at > timezone.now()
+
+
+class RelationshipQuerySet(models.QuerySet):
+    def active(self) -> RelationshipQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class CoachRelationship(models.Model):
+    """A client's consent for a coach to see their submitted assessments: all of them, or
+    the ones chosen. Revoking ends it at once."""
+
+    class Scope(models.TextChoices):
+        ALL = "all", "All my submitted assessments"
+        CHOSEN = "chosen", "Only the assessments I choose"
+
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coach_relationships"
+    )
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_relationships"
+    )
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.ALL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RelationshipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["coach", "client"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_relationship_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=~Q(coach=models.F("client")), name="coach_is_not_own_client"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coach} coaches {self.client}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class SharedAssessment(models.Model):
+    """One submitted assessment a coach may see. Kept as rows for both scopes (for "all",
+    every submission is added as it happens), so what a coach sees is one join away."""
+
+    relationship = models.ForeignKey(
+        CoachRelationship, on_delete=models.CASCADE, related_name="shares"
+    )
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="coach_shares")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["relationship", "assessment"], name="share_once_per_relationship"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} shared with {self.relationship.coach}"
+
+
+class CoachNote(models.Model):
+    class Visibility(models.TextChoices):
+        PRIVATE = "private", "Private (only you)"
+        SHARED = "shared", "Shared with the client"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="coach_notes")
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coach_notes"
+    )
+    text = models.TextField(validators=[MaxLengthValidator(NOTE_MAX_LENGTH)])
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Note by {self.coach} on {self.assessment}"
+
+
+class Calibration(models.Model):
+    """A coach's own view of a client's level for one skill of a report. It never changes
+    the client's answers or score."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="calibrations")
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calibrations"
+    )
+    skill = models.SlugField()
+    level = models.PositiveSmallIntegerField(validators=[MinValueValidator(0), MaxValueValidator(5)])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "coach", "skill"], name="one_calibration_per_skill"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__gte=0) & Q(level__lte=5), name="calibration_level_0_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.skill}: {self.level} by {self.coach}"
