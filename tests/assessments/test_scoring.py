@@ -790,10 +790,7 @@ def test_parse_answers_rejects_an_enormous_whole_number_of_years():
 
 @pytest.mark.parametrize(
     "section",
-    [
-        pytest.param(value, id=repr(value))
-        for value in ([], "", 0)
-    ],
+    [pytest.param(value, id=repr(value)) for value in ([], "", 0)],
 )
 def test_parse_answers_rejects_a_falsy_section_that_is_not_an_object(section):
     with pytest.raises(AnswersError) as excinfo:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from assessments.models import Assessment, ExperienceAnswer, SkillAnswer
 from roles.services import catalogue_load
@@ -97,13 +97,13 @@ def test_visitor_answers_reloads_signs_up_finishes_and_submits(
     for slug, level in first.items():
         expect(page.locator(f"#id-skill-{slug}-{level}")).to_be_checked()
 
-    # The rest: every other skill by clicking (each autosaves too), the background fields,
-    # then the full-form save.
+    # The rest goes through the full-form save (the page without htmx): the other skills
+    # are checked without a change event, so no autosave saves them first.
     remaining = [slug for slug in slugs if slug not in first]
-    for slug in remaining:
-        page.locator(f'label[for="id-skill-{slug}-5"]').click()
-    for slug in remaining:
-        expect(page.locator(f"#id-skill-{slug}-5")).to_be_checked()
+    page.evaluate(
+        "ids => ids.forEach(id => { document.getElementById(id).checked = true; })",
+        [f"id-skill-{slug}-5" for slug in remaining],
+    )
     page.locator("#id-exp-ml-experience").fill("7")
     page.locator("#id-exp-ml-team-leadership").fill("3.5")
     page.get_by_label("Highest education").select_option("master")
@@ -145,11 +145,12 @@ def test_questionnaire_is_usable_with_the_keyboard_only(
     page.keyboard.press("Enter")
     expect(page).to_have_url(QUESTIONNAIRE_URL)
 
-    # Into the first radio group: Tab lands on its first option, the arrows choose.
+    # Into the first radio group: Tab lands on its first option, Space picks it, the
+    # arrows move the choice.
     _tab_until(page, "input[type=radio]")
     name = page.evaluate("() => document.activeElement.name")
     slug = name.removeprefix("skill-")
-    for key in ("ArrowDown", "ArrowDown", "ArrowDown", "ArrowUp"):
+    for key in ("Space", "ArrowDown", "ArrowDown", "ArrowDown", "ArrowUp"):
         # One save at a time: each key sends one, and the next waits for its answer.
         with page.expect_response(lambda r: _is_autosave(r.url)) as saved:
             page.keyboard.press(key)
@@ -193,3 +194,39 @@ def test_failed_autosave_is_announced(catalogue: None, live_server, page: Page) 
     expect(status).to_have_attribute("aria-live", "polite")
     expect(page.get_by_role("status").filter(has_text="Enter at most 60 years.")).to_be_visible()
     assert not ExperienceAnswer.objects.exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a question's autosaves are not sequenced. Each radio is its own htmx "
+    "element, so a quick change of level (two clicks, or arrow keys) sends two requests at "
+    "once; when the earlier one reaches the server last, it overwrites the later answer while "
+    "the page shows the later level checked and 'Saved'. Fix: hx-sync='closest fieldset:"
+    "queue last' on the radios, or a client sequence number the server checks.",
+)
+def test_quick_change_of_level_saves_the_level_left_checked(
+    catalogue: None, live_server, page: Page
+) -> None:
+    _start_by_clicking(page, live_server.url)
+    slug = _skill_slug(page.locator("fieldset.question").first)
+
+    # The network delivers the first save after the second, as parallel connections may.
+    held: list[Route] = []
+
+    def hold_the_first_save(route: Route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/answer/", hold_the_first_save)
+    page.locator(f'label[for="id-skill-{slug}-1"]').click()
+    with page.expect_response(lambda r: _is_autosave(r.url)):
+        page.locator(f'label[for="id-skill-{slug}-2"]').click()
+    assert len(held) == 1
+    with page.expect_response(lambda r: _is_autosave(r.url)):
+        held[0].continue_()
+
+    expect(page.locator(f"#id-skill-{slug}-2")).to_be_checked()
+    expect(page.locator(f"#status-skill-{slug} [data-state=saved]")).to_have_text("Saved")
+    assert SkillAnswer.objects.get(skill__slug=slug).level == 2

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from assessments.models import Assessment
+from assessments.report import VERDICT_LABELS
+from coaching.models import CODE_LENGTH, NOTE_MAX_LENGTH, CoachNote, CoachRelationship, Invitation
+from roles.models import Role
+
+SORT_CHOICES = [
+    ("name", "Name (A–Z)"),
+    ("-name", "Name (Z–A)"),
+    ("-readiness", "Readiness, highest first"),
+    ("readiness", "Readiness, lowest first"),
+    ("-change", "Most progress"),
+    ("change", "Least progress"),
+    ("-activity", "Most recent activity"),
+    ("activity", "Least recent activity"),
+]
+
+
+class ClientFilterForm(forms.Form):
+    sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
+    role = forms.TypedChoiceField(label="Target role", required=False, coerce=int, empty_value=None)
+    verdict = forms.ChoiceField(
+        label="Verdict",
+        required=False,
+        choices=[("", "Any verdict"), *VERDICT_LABELS.items()],
+    )
+    inactive_days = forms.IntegerField(
+        label="No activity for (days)", required=False, min_value=1, max_value=3650
+    )
+
+    def __init__(self, *args: Any, coach: AbstractBaseUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        roles = Role.objects.filter(
+            assessments__coach_shares__relationship__coach=coach,
+            assessments__coach_shares__relationship__revoked_at__isnull=True,
+        ).distinct()
+        self.fields["role"].choices = [("", "Any role")] + [(r.pk, r.title) for r in roles]
+
+    def filters(self) -> dict[str, Any]:
+        """Valid filters only: a tampered or stale value falls back to no filter."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "sort": data.get("sort") or "name",
+            "role": data.get("role"),
+            "verdict": data.get("verdict") or "",
+            "inactive_days": data.get("inactive_days"),
+        }
+
+    def query_string(self) -> str:
+        """The current filters for pagination and sort links."""
+        values = {k: v for k, v in self.filters().items() if v not in (None, "")}
+        return urlencode(values)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Client's email (optional)",
+        required=False,
+        help_text="We email them a link. Leave it empty to get a code to pass on yourself.",
+    )
+
+
+class InvitationCodeForm(forms.Form):
+    code = forms.CharField(label="Invitation code", max_length=32)
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip().upper().replace("-", "").replace(" ", "")
+        if len(code) != CODE_LENGTH:
+            raise forms.ValidationError(f"A code has {CODE_LENGTH} letters and digits.")
+        self.invitation = Invitation.objects.filter(code=code).first()
+        if self.invitation is None:
+            raise forms.ValidationError("No invitation has this code. Check it with your coach.")
+        if self.invitation.expires_at <= timezone.now():
+            raise forms.ValidationError(
+                "This invitation has expired. Ask your coach for a new one."
+            )
+        return code
+
+
+class ConsentForm(forms.Form):
+    scope = forms.ChoiceField(
+        label="What may this coach see?",
+        choices=CoachRelationship.Scope.choices,
+        widget=forms.RadioSelect,
+        initial=CoachRelationship.Scope.ALL,
+    )
+    assessments = forms.MultipleChoiceField(
+        label="The assessments to share",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only submitted assessments can be shared; drafts never are.",
+    )
+
+    def __init__(self, *args: Any, assessments: Sequence[Assessment], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assessments"].choices = [
+            (str(a.pk), f"{a.role.title}, {a.submitted_at:%d %b %Y}, readiness {a.readiness}")
+            for a in assessments
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("scope") == CoachRelationship.Scope.CHOSEN and not data.get("assessments"):
+            raise forms.ValidationError("Choose at least one assessment, or share all of them.")
+        return data
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label="Note",
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    visibility = forms.ChoiceField(
+        label="Who sees it",
+        choices=CoachNote.Visibility.choices,
+        initial=CoachNote.Visibility.PRIVATE,
+        widget=forms.RadioSelect,
+    )
+
+
+class CalibrationForm:
+    """Reads `level-<skill slug>` fields; the service checks skills and levels."""
+
+    PREFIX = "level-"
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+
+    def levels(self) -> dict[str, str]:
+        return {
+            key.removeprefix(self.PREFIX): value.strip()
+            for key, value in self.data.items()
+            if key.startswith(self.PREFIX)
+        }

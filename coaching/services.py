@@ -1,0 +1,230 @@
+"""Coaching workflows: invitations and consent, sharing, notes and calibration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from assessments.models import Assessment
+from coaching.models import (
+    COACHES_GROUP,
+    NOTE_MAX_LENGTH,
+    Calibration,
+    CoachNote,
+    CoachRelationship,
+    Invitation,
+    SharedAssessment,
+)
+
+
+class CoachingError(ValueError):
+    """A refused coaching action; the message is for the person who tried it."""
+
+
+def is_coach(user: AbstractBaseUser) -> bool:
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_is_coach", None)
+    if cached is None:
+        cached = user._is_coach = user.groups.filter(name=COACHES_GROUP).exists()
+    return cached
+
+
+# --- invitations ----------------------------------------------------------------------
+
+
+def invitation_create(
+    *,
+    coach: AbstractBaseUser,
+    email: str = "",
+    accept_url_for: Callable[[Invitation], str] | None = None,
+) -> Invitation:
+    """A new invitation with its single-use link and short code; mailed when `email` is
+    given (`accept_url_for` turns the invitation into the absolute link)."""
+    for _ in range(5):  # the code is short: on the rare clash, draw another
+        try:
+            with transaction.atomic():
+                invitation = Invitation.objects.create(coach=coach, email=email.strip().lower())
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise CoachingError("Could not create an invitation just now; please try again.")
+    if invitation.email and accept_url_for is not None:
+        context = {"invitation": invitation, "coach": coach, "url": accept_url_for(invitation)}
+        send_mail(
+            subject=f"{_display_name(coach)} invites you to share your careerpath assessments",
+            message=render_to_string("coaching/invitation_email.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[invitation.email],
+        )
+    return invitation
+
+
+def _display_name(user: AbstractBaseUser) -> str:
+    return user.get_full_name() or user.email or user.get_username()
+
+
+def _check_usable(invitation: Invitation, client: AbstractBaseUser) -> None:
+    if invitation.coach_id == client.pk:
+        raise CoachingError("This is your own invitation: send it to your client instead.")
+    if invitation.status != Invitation.Status.PENDING:
+        raise CoachingError("This invitation was already used. Ask your coach for a new one.")
+    if invitation.expires_at <= timezone.now():
+        raise CoachingError("This invitation has expired. Ask your coach for a new one.")
+
+
+def _owned_submissions(client: AbstractBaseUser, ids: Iterable[object]) -> list[Assessment]:
+    wanted = {str(i) for i in ids}
+    found = list(Assessment.objects.submitted().filter(owner=client, pk__in=wanted))
+    if len(found) != len(wanted):
+        raise CoachingError("Choose among your own submitted assessments.")
+    return found
+
+
+@transaction.atomic
+def invitation_accept(
+    *,
+    invitation_id: int,
+    client: AbstractBaseUser,
+    scope: str,
+    assessment_ids: Iterable[object] = (),
+) -> CoachRelationship:
+    """Accept an invitation: the coach may now see what the client chose."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
+    _check_usable(invitation, client)
+    if scope not in CoachRelationship.Scope.values:
+        raise CoachingError("Choose what your coach may see.")
+    chosen = _owned_submissions(client, assessment_ids) if scope == "chosen" else []
+    relationship = (
+        CoachRelationship.objects.active()
+        .filter(coach_id=invitation.coach_id, client=client)
+        .first()
+    )
+    if relationship is None:
+        relationship = CoachRelationship.objects.create(
+            coach_id=invitation.coach_id, client=client, scope=scope
+        )
+    _apply_scope(relationship, scope, chosen)
+    invitation.status = Invitation.Status.ACCEPTED
+    invitation.client = client
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["status", "client", "responded_at"])
+    return relationship
+
+
+@transaction.atomic
+def invitation_decline(*, invitation_id: int, client: AbstractBaseUser) -> None:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
+    _check_usable(invitation, client)
+    invitation.status = Invitation.Status.DECLINED
+    invitation.client = client
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["status", "client", "responded_at"])
+
+
+def invitation_cancel(*, invitation: Invitation, coach: AbstractBaseUser) -> None:
+    if invitation.coach_id != coach.pk:
+        raise CoachingError("Only the coach who sent an invitation can cancel it.")
+    if invitation.status == Invitation.Status.PENDING:
+        invitation.status = Invitation.Status.CANCELLED
+        invitation.save(update_fields=["status"])
+
+
+# --- consent --------------------------------------------------------------------------
+
+
+def _apply_scope(relationship: CoachRelationship, scope: str, chosen: list[Assessment]) -> None:
+    relationship.scope = scope
+    relationship.save(update_fields=["scope"])
+    if scope == CoachRelationship.Scope.ALL:
+        chosen = list(Assessment.objects.submitted().filter(owner_id=relationship.client_id))
+    relationship.shares.exclude(assessment__in=chosen).delete()
+    existing = set(relationship.shares.values_list("assessment_id", flat=True))
+    SharedAssessment.objects.bulk_create(
+        SharedAssessment(relationship=relationship, assessment=a)
+        for a in chosen
+        if a.pk not in existing
+    )
+
+
+@transaction.atomic
+def relationship_update_scope(
+    *, relationship: CoachRelationship, scope: str, assessment_ids: Iterable[object] = ()
+) -> None:
+    if scope not in CoachRelationship.Scope.values:
+        raise CoachingError("Choose what your coach may see.")
+    client = relationship.client
+    chosen = _owned_submissions(client, assessment_ids) if scope == "chosen" else []
+    _apply_scope(relationship, scope, chosen)
+
+
+def relationship_revoke(*, relationship: CoachRelationship) -> None:
+    """From now on the coach gets a 404 on everything of this client's."""
+    if relationship.revoked_at is None:
+        relationship.revoked_at = timezone.now()
+        relationship.save(update_fields=["revoked_at"])
+
+
+def shares_for_new_submission(*, assessment: Assessment) -> None:
+    """A new submission is shared at once with every coach the owner lets see all."""
+    if assessment.owner_id is None or assessment.is_draft:
+        return
+    relationships = CoachRelationship.objects.active().filter(
+        client_id=assessment.owner_id, scope=CoachRelationship.Scope.ALL
+    )
+    SharedAssessment.objects.bulk_create(
+        (SharedAssessment(relationship=r, assessment=assessment) for r in relationships),
+        ignore_conflicts=True,
+    )
+
+
+# --- notes and calibration ------------------------------------------------------------
+
+
+def note_create(
+    *, assessment: Assessment, coach: AbstractBaseUser, text: str, visibility: str
+) -> CoachNote:
+    text = text.strip()
+    if not text:
+        raise CoachingError("Write something before saving the note.")
+    if len(text) > NOTE_MAX_LENGTH:
+        raise CoachingError(f"Keep a note to {NOTE_MAX_LENGTH:,} characters.")
+    if visibility not in CoachNote.Visibility.values:
+        raise CoachingError("Choose whether the note is private or shared.")
+    return CoachNote.objects.create(
+        assessment=assessment, coach=coach, text=text, visibility=visibility
+    )
+
+
+def calibration_save(
+    *, assessment: Assessment, coach: AbstractBaseUser, levels: dict[str, str]
+) -> int:
+    """Record the coach's view of the client's level for skills of the report. Empty
+    values clear a calibration. Returns how many were saved. Never touches the answers."""
+    skills = {r["slug"] for r in assessment.report["requirements"] if r["kind"] == "skill"}
+    parsed: dict[str, int | None] = {}
+    for slug, raw in levels.items():
+        if slug not in skills:
+            raise CoachingError("That skill is not part of this report.")
+        if raw == "":
+            parsed[slug] = None
+        elif raw in {"0", "1", "2", "3", "4", "5"}:
+            parsed[slug] = int(raw)
+        else:
+            raise CoachingError("Choose a level from 0 (None) to 5 (Expert).")
+    with transaction.atomic():
+        for slug, level in parsed.items():
+            if level is None:
+                Calibration.objects.filter(assessment=assessment, coach=coach, skill=slug).delete()
+            else:
+                Calibration.objects.update_or_create(
+                    assessment=assessment, coach=coach, skill=slug, defaults={"level": level}
+                )
+    return sum(1 for level in parsed.values() if level is not None)
