@@ -28,9 +28,48 @@ CSV_COLUMNS = (
 )
 
 
+# The document's key order (DESIGN.md). PostgreSQL's jsonb does not keep the order a
+# stored report was written in, so exports put it back.
+REPORT_KEYS = (
+    "role",
+    "role_title",
+    "scale",
+    "readiness",
+    "verdict",
+    "categories",
+    "requirements",
+    "ladder",
+    "current_rung",
+    "next_step",
+    "actions",
+    "time_to_ready_weeks",
+)
+NESTED_KEYS = {
+    "categories": ("name", "readiness"),
+    "requirements": CSV_COLUMNS,
+    "ladder": ("role", "title", "readiness", "verdict"),
+    "actions": ("skill", "from", "to", "title", "effort_weeks", "kind", "url"),
+}
+
+
+def _in_order(data: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    ordered = {key: data[key] for key in keys if key in data}
+    ordered.update((key, data[key]) for key in sorted(data) if key not in ordered)
+    return ordered
+
+
+def report_document(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The report with its keys in the documented order, at every level."""
+    document = _in_order(report, REPORT_KEYS)
+    for name, keys in NESTED_KEYS.items():
+        if name in document:
+            document[name] = [_in_order(item, keys) for item in document[name]]
+    return document
+
+
 def report_document_json(report: Mapping[str, Any]) -> str:
     """Serialised exactly as `manage.py assess` prints it."""
-    return json.dumps(report, indent=2, ensure_ascii=False)
+    return json.dumps(report_document(report), indent=2, ensure_ascii=False)
 
 
 def report_document_csv(report: Mapping[str, Any]) -> str:

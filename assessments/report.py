@@ -295,7 +295,12 @@ def progress_between(
     target = RoleSpec.from_dict(snapshot["ladder"][-1])
     before = score_role(target, answers_from_frozen(previous_answers))
     gaps_before = {r.slug: r.gap for r in before.requirements if r.kind == "skill"}
-    names = {s.slug: s.name for s in target.skills}
+    # Names from every rung: a skill asked only on a lower rung can change too.
+    names = {
+        skill.slug: skill.name
+        for rung in snapshot["ladder"]
+        for skill in RoleSpec.from_dict(rung).skills
+    }
     gaps_now = {r["slug"]: r["gap"] for r in report["requirements"] if r["kind"] == "skill"}
     old_levels = previous_answers.get("skills", {})
     new_levels = answers.get("skills", {})

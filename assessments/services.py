@@ -90,6 +90,9 @@ def report_from_snapshot(snapshot: Mapping[str, Any], answers: Answers) -> dict[
 
 # --- starting and answering -----------------------------------------------------------
 
+# Fields of the full questionnaire form that are not answers.
+NOT_ANSWERS = frozenset({"csrfmiddlewaretoken", "then"})
+
 
 @dataclass(frozen=True)
 class Owner:
@@ -164,18 +167,19 @@ def _store(assessment: Assessment, answer: ParsedAnswer, questionnaire: Question
 @transaction.atomic
 def answer_save(
     *, assessment_id: Any, questionnaire: Questionnaire, key: str, raw: str
-) -> ParsedAnswer:
-    """Save one answer. The assessment row is locked, so concurrent saves from two tabs
-    apply one after the other and each question keeps the last answer given."""
+) -> Assessment:
+    """Save one answer and return the assessment as saved. The assessment row is locked,
+    so concurrent saves from two tabs apply one after the other and each question keeps
+    the last answer given."""
+    assessment = _locked_draft(assessment_id)  # "submitted" outranks any other complaint
     answer = questionnaire.parse(key, raw)
-    assessment = _locked_draft(assessment_id)
     _store(assessment, answer, questionnaire)
     # Evidence belongs to its skill's question: resume there.
     assessment.last_question = (
         f"skill-{answer.slug}" if answer.kind in ("skill", "evidence") else key
     )
     assessment.save(update_fields=["education", "last_question", "updated_at"])
-    return answer
+    return assessment
 
 
 @transaction.atomic
@@ -188,7 +192,7 @@ def answers_save_all(
     errors: dict[str, str] = {}
     parsed: list[ParsedAnswer] = []
     for key, raw in data.items():
-        if key == "csrfmiddlewaretoken" or raw == "":
+        if key in NOT_ANSWERS or raw == "":
             continue
         try:
             parsed.append(questionnaire.parse(key, raw))
@@ -244,13 +248,18 @@ class DraftAnswers:
 
 
 def draft_answers(assessment: Assessment) -> DraftAnswers:
-    skill_rows = assessment.skill_answers.select_related("skill").only(
-        "level", "evidence", "skill__slug"
+    skill_rows = list(
+        SkillAnswer.objects.filter(assessment=assessment).values_list(
+            "skill__slug", "level", "evidence"
+        )
+    )
+    experience_rows = ExperienceAnswer.objects.filter(assessment=assessment).values_list(
+        "slug", "years"
     )
     return DraftAnswers(
-        levels={row.skill.slug: row.level for row in skill_rows},
-        evidence={row.skill.slug: row.evidence for row in skill_rows},
-        years={row.slug: row.years for row in assessment.experience_answers.all()},
+        levels={slug: level for slug, level, _ in skill_rows},
+        evidence={slug: evidence for slug, _, evidence in skill_rows},
+        years=dict(experience_rows),
         education=None if assessment.education is None else EDUCATION_ORDER[assessment.education],
     )
 
@@ -364,10 +373,12 @@ def assessments_claim(*, user: AbstractBaseUser, visitor_token: str) -> int:
 
 def _merge_draft(*, source: Assessment, target: Assessment) -> None:
     for answer in source.skill_answers.all():
+        # The visitor's level wins; their evidence only when they wrote some.
+        defaults = {"level": answer.level} | (
+            {"evidence": answer.evidence} if answer.evidence else {}
+        )
         SkillAnswer.objects.update_or_create(
-            assessment=target,
-            skill_id=answer.skill_id,
-            defaults={"level": answer.level, "evidence": answer.evidence},
+            assessment=target, skill_id=answer.skill_id, defaults=defaults
         )
     for answer in source.experience_answers.all():
         ExperienceAnswer.objects.update_or_create(

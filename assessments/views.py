@@ -206,7 +206,7 @@ def answer(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     questions = questionnaire_for(assessment.role)
     context: dict[str, Any] = {"key": key}
     try:
-        answer_save(
+        assessment = answer_save(
             assessment_id=assessment.pk,
             questionnaire=questions,
             key=key,
@@ -233,8 +233,11 @@ def submit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         except AlreadySubmitted:
             assessment.refresh_from_db()
         except IncompleteAssessment as exc:
+            count = len(exc.missing)
             messages.error(
-                request, f"{len(exc.missing)} questions still need an answer before you submit."
+                request,
+                f"{count} question{'s' if count != 1 else ''} still "
+                f"need{'' if count != 1 else 's'} an answer before you submit.",
             )
             return _render_review(request, assessment, status=422)
         else:

@@ -173,3 +173,47 @@ def make_submitted_assessment(
     for key, raw in answers.items():
         answer_save(assessment_id=draft.pk, questionnaire=questionnaire, key=key, raw=raw)
     return assessment_submit(assessment_id=draft.pk)
+
+
+# --- coaching -------------------------------------------------------------------------
+
+COACH_PASSWORD = "correct-horse-battery"
+
+
+def make_user(*, email: str | None = None, password: str = COACH_PASSWORD, **fields: Any) -> Any:
+    """A user whose username is their email, as accounts makes them."""
+    from django.contrib.auth import get_user_model
+
+    email = email or f"user-{_n()}@example.com"
+    return get_user_model().objects.create_user(
+        username=email, email=email, password=password, **fields
+    )
+
+
+def make_coach(**fields: Any) -> Any:
+    """A user in the "Coaches" group (get_or_create: transactional tests flush the group
+    the data migration made)."""
+    from django.contrib.auth.models import Group
+
+    from coaching.models import COACHES_GROUP
+
+    coach = make_user(**fields)
+    coach.groups.add(Group.objects.get_or_create(name=COACHES_GROUP)[0])
+    return coach
+
+
+def make_relationship(
+    *, coach: Any, client: Any, scope: str = "all", assessments: Iterable[Assessment] = ()
+) -> Any:
+    """An accepted invitation, through the services: with scope "all" every submitted
+    assessment of the client is shared, with "chosen" only `assessments`."""
+    from coaching.models import Invitation
+    from coaching.services import invitation_accept
+
+    invitation = Invitation.objects.create(coach=coach)
+    return invitation_accept(
+        invitation_id=invitation.pk,
+        client=client,
+        scope=scope,
+        assessment_ids=[a.pk for a in assessments],
+    )

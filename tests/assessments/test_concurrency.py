@@ -62,7 +62,7 @@ def _run_together(workers: list[Callable[[threading.Barrier], Any]]) -> list[Any
     def run(index: int, worker: Callable[[threading.Barrier], Any]) -> None:
         try:
             results[index] = worker(barrier)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread below
+        except BaseException as exc:  # reported to the test thread below
             errors.append(exc)
             barrier.abort()
         finally:

@@ -444,11 +444,6 @@ def test_progress_with_unchanged_answers_shows_no_change():
     assert (progress.changes, progress.gaps_closed, progress.gaps_opened) == ([], [], [])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: progress_between names skills only from the target rung, so a change to a "
-    "skill asked only on a lower rung is listed by its slug ('sql'), not its name ('SQL')",
-)
 def test_progress_names_a_changed_lower_rung_skill_by_its_name():
     junior = {
         "slug": "junior",

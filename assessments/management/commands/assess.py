@@ -5,6 +5,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from assessments.exports import report_document_json
 from assessments.scoring import AnswersError
 from assessments.services import report_preview
 from roles.models import Role
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             report = report_preview(role=role, raw_answers=raw)
         except AnswersError as exc:
             raise CommandError(f"answers rejected, {exc}") from exc
-        self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
+        self.stdout.write(report_document_json(report))
 
     def _read_answers(self, source: object) -> object:
         if source is None:
