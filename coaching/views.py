@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import report as report_views
+from assessments.models import Assessment
 from assessments.exports import render_pdf, report_document_csv
 from assessments.views import report_context
 from coaching import selectors
@@ -27,7 +28,7 @@ from coaching.forms import (
     InviteForm,
     NoteForm,
 )
-from coaching.models import CoachNote, Invitation
+from coaching.models import CoachNote, CoachRelationship, Invitation
 from coaching.services import (
     CoachingError,
     calibration_save,
@@ -57,11 +58,25 @@ def coach_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-def _get_shared_for_coach(request: HttpRequest, pk: uuid.UUID):
+def _get_shared_for_coach(request: HttpRequest, pk: uuid.UUID) -> Assessment:
     assessment = selectors.shared_assessment_for_coach(request.user, pk)
     if assessment is None:
         raise Http404("No such report")
     return assessment
+
+
+def _get_relationship_for_coach(request: HttpRequest, pk: int) -> CoachRelationship:
+    relationship = selectors.relationship_for_coach(request.user, pk)
+    if relationship is None:
+        raise Http404("No such client")
+    return relationship
+
+
+def _get_relationship_for_client(request: HttpRequest, pk: int) -> CoachRelationship:
+    relationship = selectors.relationship_for_client(request.user, pk)
+    if relationship is None:
+        raise Http404("No such coach")
+    return relationship
 
 
 # --- the coach's side -----------------------------------------------------------------
@@ -143,16 +158,14 @@ def invitation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @coach_required
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    relationship = selectors.relationship_for_coach(request.user, pk)
-    if relationship is None:
-        raise Http404("No such client")
+    relationship = _get_relationship_for_coach(request, pk)
     assessments = selectors.client_shared_assessments(relationship)
     trend = report_views.sparkline([float(a.readiness) for a in assessments])
     context = {"relationship": relationship, "assessments": assessments, "trend": trend}
     return render(request, "coaching/client_detail.html", context)
 
 
-def _coach_report_context(request: HttpRequest, assessment) -> dict[str, Any]:
+def _coach_report_context(request: HttpRequest, assessment: Assessment) -> dict[str, Any]:
     context = report_context(assessment, owner_view=False)
     context |= {
         "coach_view": True,
@@ -294,9 +307,7 @@ def my_coaches(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def coach_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    relationship = selectors.relationship_for_client(request.user, pk)
-    if relationship is None:
-        raise Http404("No such coach")
+    relationship = _get_relationship_for_client(request, pk)
     relationship_revoke(relationship=relationship)
     messages.success(request, "Done: that coach no longer sees anything of yours.")
     return redirect("coaching:my_coaches")
@@ -305,9 +316,7 @@ def coach_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def coach_scope(request: HttpRequest, pk: int) -> HttpResponse:
-    relationship = selectors.relationship_for_client(request.user, pk)
-    if relationship is None:
-        raise Http404("No such coach")
+    relationship = _get_relationship_for_client(request, pk)
     submissions = list(request.user.assessments.submitted())
     form = ConsentForm(request.POST, assessments=submissions, prefix=f"r{relationship.pk}")
     if form.is_valid():
