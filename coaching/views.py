@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import report as report_views
-from assessments.models import Assessment
 from assessments.exports import render_pdf, report_document_csv
+from assessments.models import Assessment
 from assessments.views import report_context
 from coaching import selectors
 from coaching.forms import (
