@@ -6,7 +6,7 @@
     var form = document.getElementById("questionnaire");
     if (!form || window.location.hash) return;
     var target = form.dataset.resume && document.getElementById(form.dataset.resume);
-    if (target) target.scrollIntoView({ block: "center" });
+    if (target) target.scrollIntoView({ block: "center", behavior: "instant" });
   }
 
   function statusFor(element) {

@@ -70,6 +70,9 @@ def _is_autosave(response_url: str) -> bool:
 def test_visitor_answers_reloads_signs_up_finishes_and_submits(
     catalogue: None, live_server, page: Page
 ) -> None:
+    # A resumed questionnaire scrolls to the last question answered once loaded. Without
+    # motion that scroll is instant, so it cannot move a link from under a click.
+    page.emulate_media(reduced_motion="reduce")
     _start_by_clicking(page, live_server.url)
     questions = page.locator("fieldset.question")
     expect(questions).to_have_count(26)
@@ -97,6 +100,7 @@ def test_visitor_answers_reloads_signs_up_finishes_and_submits(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My assessments").click()
     page.get_by_role("link", name="Resume").click()
     expect(page).to_have_url(QUESTIONNAIRE_URL)
+    page.wait_for_load_state()
     for slug, level in first.items():
         expect(page.locator(f"#id-skill-{slug}-{level}")).to_be_checked()
 
@@ -112,6 +116,7 @@ def test_visitor_answers_reloads_signs_up_finishes_and_submits(
     page.get_by_label("Highest education").select_option("master")
     page.get_by_role("button", name="Save answers").click()
     expect(page.get_by_text("Your answers are saved.")).to_be_visible()
+    page.wait_for_load_state()
     expect(page.get_by_test_id("progress-count")).to_have_text(
         f"{QUESTIONS} of {QUESTIONS} answered"
     )
