@@ -72,13 +72,20 @@ def report_document_json(report: Mapping[str, Any]) -> str:
     return json.dumps(report_document(report), indent=2, ensure_ascii=False)
 
 
+def csv_cell(value: object) -> object:
+    """A value safe to open in a spreadsheet: text that would start a formula is quoted."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def report_document_csv(report: Mapping[str, Any]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for requirement in report["requirements"]:
-        row = dict(requirement)
-        row["essential"] = "yes" if row["essential"] else "no"
+        row = {key: csv_cell(value) for key, value in requirement.items()}
+        row["essential"] = "yes" if requirement["essential"] else "no"
         writer.writerow(row)
     return buffer.getvalue()
 

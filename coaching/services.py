@@ -132,9 +132,13 @@ def invitation_decline(*, invitation_id: int, client: AbstractBaseUser) -> None:
 def invitation_cancel(*, invitation: Invitation, coach: AbstractBaseUser) -> None:
     if invitation.coach_id != coach.pk:
         raise CoachingError("Only the coach who sent an invitation can cancel it.")
-    if invitation.status == Invitation.Status.PENDING:
-        invitation.status = Invitation.Status.CANCELLED
-        invitation.save(update_fields=["status"])
+    if invitation.status != Invitation.Status.PENDING:
+        raise CoachingError(
+            f"This invitation was already {invitation.get_status_display().lower()}; "
+            "there is nothing to cancel."
+        )
+    invitation.status = Invitation.Status.CANCELLED
+    invitation.save(update_fields=["status"])
 
 
 # --- consent --------------------------------------------------------------------------

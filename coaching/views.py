@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import report as report_views
-from assessments.exports import render_pdf, report_document_csv
+from assessments.exports import csv_cell, render_pdf, report_document_csv
 from assessments.models import Assessment
 from assessments.views import report_context
 from coaching import selectors
@@ -105,8 +105,8 @@ def clients_csv(request: HttpRequest) -> HttpResponse:
     for row in selectors.clients_dashboard(request.user, **form.filters()).iterator():
         writer.writerow(
             [
-                row.client.email or row.client.get_username(),
-                row.latest_role_title or "",
+                csv_cell(row.client.email or row.client.get_username()),
+                csv_cell(row.latest_role_title or ""),
                 _one_decimal(row.latest_readiness),
                 row.latest_verdict or "",
                 _one_decimal(row.change),

@@ -177,11 +177,10 @@ def make_submitted_assessment(
 
 # --- coaching -------------------------------------------------------------------------
 
-COACH_PASSWORD = "correct-horse-battery"
 
-
-def make_user(*, email: str | None = None, password: str = COACH_PASSWORD, **fields: Any) -> Any:
-    """A user whose username is their email, as accounts makes them."""
+def make_user(*, email: str | None = None, password: str | None = None, **fields: Any) -> Any:
+    """A user whose username is their email, as accounts makes them. Without a password
+    it is unusable (log in with force_login): hashing one costs a good part of a second."""
     from django.contrib.auth import get_user_model
 
     email = email or f"user-{_n()}@example.com"

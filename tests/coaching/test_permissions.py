@@ -39,46 +39,47 @@ pytestmark = pytest.mark.django_db
 
 ACTORS = ("owner", "coach", "coach_no_consent", "coach_revoked", "other", "anonymous", "staff")
 
-LOGIN = "login"  # a redirect to the login page; nothing changes
-REFUSED_REDIRECT = "302 refused"  # a redirect back with an error message; nothing changes
-REFUSED_PAGE = "200 refused"  # the page again with an error message; nothing changes
+LOGIN = "login"  # a redirect to the login page
+REFUSED = "refused"  # a redirect back with an error message
+REFUSED_HERE = "refused here"  # the page again, with an error message
 
 # Expected answer per URL and method, for: the owner (the client), their coach (consent
 # active), a coach without consent, a coach whose consent the owner revoked, another user,
-# an anonymous visitor, a staff member who is not a coach. A 404 and a LOGIN change nothing.
+# an anonymous visitor, a staff member who is not a coach. A 404, LOGIN, REFUSED and
+# REFUSED_HERE change nothing.
 # fmt: off
 TABLE: dict[tuple[str, str], tuple[int | str, ...]] = {
-    #                                       owner  coach  no-consent  revoked  other  anonymous  staff  # noqa: E501
+    #                                       owner coach    no-consent revoked  other anon   staff
     # the coach's side: 404 for whoever is not a coach
-    ("coaching:clients", "get"):            (404,  200,   200,        200,     404,   LOGIN,     404),
-    ("coaching:clients_csv", "get"):        (404,  200,   200,        200,     404,   LOGIN,     404),
-    ("coaching:invite", "get"):             (404,  200,   200,        200,     404,   LOGIN,     404),
-    ("coaching:invite", "post"):            (404,  302,   302,        302,     404,   LOGIN,     404),
-    # the coach's pending invitation: only they may cancel it
-    ("coaching:invitation_cancel", "post"): (404,  302,   REFUSED_REDIRECT, REFUSED_REDIRECT, 404, LOGIN, 404),  # noqa: E501
+    ("coaching:clients", "get"):            (404, 200,     200,       200,     404, LOGIN, 404),
+    ("coaching:clients_csv", "get"):        (404, 200,     200,       200,     404, LOGIN, 404),
+    ("coaching:invite", "get"):             (404, 200,     200,       200,     404, LOGIN, 404),
+    ("coaching:invite", "post"):            (404, 302,     302,       302,     404, LOGIN, 404),
+    # a coach's pending invitation: only that coach may cancel it
+    ("coaching:invitation_cancel", "post"): (404, 302,     REFUSED,   REFUSED, 404, LOGIN, 404),
     # about the owner: only the coach with consent
-    ("coaching:client", "get"):             (404,  200,   404,        404,     404,   LOGIN,     404),
-    ("coaching:report", "get"):             (404,  200,   404,        404,     404,   LOGIN,     404),
-    ("coaching:report_csv", "get"):         (404,  200,   404,        404,     404,   LOGIN,     404),
-    ("coaching:report_pdf", "get"):         (404,  200,   404,        404,     404,   LOGIN,     404),
-    ("coaching:note_add", "post"):          (404,  302,   404,        404,     404,   LOGIN,     404),
-    ("coaching:calibrate", "post"):         (404,  302,   404,        404,     404,   LOGIN,     404),
+    ("coaching:client", "get"):             (404, 200,     404,       404,     404, LOGIN, 404),
+    ("coaching:report", "get"):             (404, 200,     404,       404,     404, LOGIN, 404),
+    ("coaching:report_csv", "get"):         (404, 200,     404,       404,     404, LOGIN, 404),
+    ("coaching:report_pdf", "get"):         (404, 200,     404,       404,     404, LOGIN, 404),
+    ("coaching:note_add", "post"):          (404, 302,     404,       404,     404, LOGIN, 404),
+    ("coaching:calibrate", "post"):         (404, 302,     404,       404,     404, LOGIN, 404),
     # the client's side: every user may be someone's client
-    ("coaching:join", "get"):               (200,  200,   200,        200,     200,   LOGIN,     200),
-    ("coaching:join", "post"):              (302,  302,   302,        302,     302,   LOGIN,     302),
+    ("coaching:join", "get"):               (200, 200,     200,       200,     200, LOGIN, 200),
+    ("coaching:join", "post"):              (302, 302,     302,       302,     302, LOGIN, 302),
     # whoever holds the link may answer it, except the coach who sent it
-    ("coaching:invitation", "get"):         (200,  200,   200,        200,     200,   LOGIN,     200),
-    ("coaching:invitation", "post"):        (302,  REFUSED_PAGE, 302, 302,     302,   LOGIN,     302),
-    ("coaching:my_coaches", "get"):         (200,  200,   200,        200,     200,   LOGIN,     200),
+    ("coaching:invitation", "get"):         (200, 200,     200,       200,     200, LOGIN, 200),
+    ("coaching:invitation", "post"):        (302, REFUSED_HERE, 302,  302,     302, LOGIN, 302),
+    ("coaching:my_coaches", "get"):         (200, 200,     200,       200,     200, LOGIN, 200),
     # the owner's consent: only the owner
-    ("coaching:coach_revoke", "post"):      (302,  404,   404,        404,     404,   LOGIN,     404),
-    ("coaching:coach_scope", "post"):       (302,  404,   404,        404,     404,   LOGIN,     404),
-    # the owner's report: only the owner (anonymous too is a 404: a visitor may own one)
-    ("assessments:result", "get"):          (200,  404,   404,        404,     404,   404,       404),
-    ("assessments:report_json", "get"):     (200,  404,   404,        404,     404,   404,       404),
-    ("assessments:report_csv", "get"):      (200,  404,   404,        404,     404,   404,       404),
-    ("assessments:report_pdf", "get"):      (200,  404,   404,        404,     404,   404,       404),
-    ("assessments:share_create", "post"):   (302,  404,   404,        404,     404,   404,       404),
+    ("coaching:coach_revoke", "post"):      (302, 404,     404,       404,     404, LOGIN, 404),
+    ("coaching:coach_scope", "post"):       (302, 404,     404,       404,     404, LOGIN, 404),
+    # the owner's report: only the owner (a 404 for anonymous too: a visitor owns some)
+    ("assessments:result", "get"):          (200, 404,     404,       404,     404, 404,   404),
+    ("assessments:report_json", "get"):     (200, 404,     404,       404,     404, 404,   404),
+    ("assessments:report_csv", "get"):      (200, 404,     404,       404,     404, 404,   404),
+    ("assessments:report_pdf", "get"):      (200, 404,     404,       404,     404, 404,   404),
+    ("assessments:share_create", "post"):   (302, 404,     404,       404,     404, 404,   404),
 }
 # fmt: on
 
@@ -213,9 +214,7 @@ def _as(client: Client, user: Any) -> Client:
 
 
 def _errors(response: Any) -> list[str]:
-    return [
-        str(m) for m in get_messages(response.wsgi_request) if m.level == message_levels.ERROR
-    ]
+    return [str(m) for m in get_messages(response.wsgi_request) if m.level == message_levels.ERROR]
 
 
 def _hit(client: Client, name: str, method: str, args: list[Any], data: dict[str, str]) -> Any:
@@ -255,11 +254,11 @@ def test_actor_gets_what_the_table_says(
     if expected == LOGIN:
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
-    elif expected == REFUSED_REDIRECT:
+    elif expected == REFUSED:
         assert response.status_code == 302
         assert not response["Location"].startswith(reverse("login"))
         assert _errors(response)
-    elif expected == REFUSED_PAGE:
+    elif expected == REFUSED_HERE:
         assert response.status_code == 200
         assert _errors(response)
     else:
@@ -267,7 +266,7 @@ def test_actor_gets_what_the_table_says(
         if expected == 302:
             assert not response["Location"].startswith(reverse("login"))
             assert not _errors(response)
-    if expected in (404, LOGIN, REFUSED_REDIRECT, REFUSED_PAGE):
+    if expected in (404, LOGIN, REFUSED, REFUSED_HERE):
         assert _state() == before
 
 
