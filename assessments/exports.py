@@ -90,20 +90,25 @@ def report_document_csv(report: Mapping[str, Any]) -> str:
     return buffer.getvalue()
 
 
-def _static_fetcher(url: str) -> dict[str, Any]:
-    """Serve the PDF's stylesheets from the app's own static files: no network, ever."""
-    path = urlparse(url).path
-    static_prefix = "/" + settings.STATIC_URL.lstrip("/")
-    located = path.startswith(static_prefix) and finders.find(path.removeprefix(static_prefix))
-    if not located:
-        raise ValueError(f"{url} is not one of this app's static files")
-    with open(located, "rb") as handle:
-        data = handle.read()
-    return {"string": data, "mime_type": mimetypes.guess_type(located)[0] or "text/plain"}
-
-
 def render_pdf(html: str, *, base_url: str) -> bytes:
     # Imported here: WeasyPrint loads Pango at import, which only PDF requests need.
     from weasyprint import HTML
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    return HTML(string=html, base_url=base_url, url_fetcher=_static_fetcher).write_pdf()
+    class StaticFilesFetcher(URLFetcher):
+        """Serve the PDF's stylesheets from the app's own static files: no network, ever."""
+
+        def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+            path = urlparse(url).path
+            static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+            located = path.startswith(static_prefix) and finders.find(
+                path.removeprefix(static_prefix)
+            )
+            if not located:
+                raise ValueError(f"{url} is not one of this app's static files")
+            with open(located, "rb") as handle:
+                body = handle.read()
+            content_type = mimetypes.guess_type(located)[0] or "text/plain"
+            return URLFetcherResponse(url, body, {"Content-Type": content_type})
+
+    return HTML(string=html, base_url=base_url, url_fetcher=StaticFilesFetcher()).write_pdf()

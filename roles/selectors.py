@@ -172,7 +172,3 @@ def action_specs(skill_slugs: Iterable[str]) -> list[ActionSpec]:
             "skill"
         )
     ]
-
-
-def skills_of(specs: Sequence[RoleSpec]) -> list[str]:
-    return list({s.slug: None for spec in specs for s in spec.skills})

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from roles.diagrams import ladder_diagram
 from roles.forms import RoleSearchForm
-from roles.models import Proficiency, Track
+from roles.models import Track
 from roles.selectors import categories_in_use, ladder_for, track_roles
 from roles.selectors import role_detail as select_role_detail
 from roles.selectors import role_list as select_role_list
@@ -59,7 +59,6 @@ def role_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "ladder": ladder,
         "previous_roles": [r for r in role.previous_roles.all() if r.is_published],
         "next_roles": [r for r in role.next_roles.all() if r.is_published],
-        "levels": Proficiency,
     }
     return render(request, "roles/role_detail.html", context)
 
