@@ -42,7 +42,9 @@ def report_preview(*, role: Role, raw_answers: object) -> dict[str, Any]:
     ladder = ladder_specs(role)
     skill_slugs, experience_slugs = questionnaire_scope(ladder)
     answers = parse_answers(raw_answers, skill_slugs=skill_slugs, experience_slugs=experience_slugs)
-    return report_from_snapshot(snapshot_data(ladder, role=role), answers)
+    # Only what scoring reads: a submission's snapshot also keeps branches and salaries.
+    actions = action_specs(s.slug for s in ladder[-1].skills)
+    return build_report(target=ladder[-1], ladder=ladder, answers=answers, actions=actions)
 
 
 # --- snapshots ------------------------------------------------------------------------
