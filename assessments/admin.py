@@ -1,19 +1,45 @@
+"""Assessments in the admin: drafts may be corrected, submitted ones are read-only.
+
+A submitted assessment is a frozen record (its answers, its snapshot and its report):
+changing any of it afterwards would make its report disagree with what was scored.
+"""
+
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from assessments.models import Assessment, ExperienceAnswer, SkillAnswer
 
 
-class SkillAnswerInline(admin.TabularInline):
-    model = SkillAnswer
+def _is_frozen(assessment: Assessment | None) -> bool:
+    return assessment is not None and not assessment.is_draft
+
+
+class _AnswerInline(admin.TabularInline):
+    """Answers of a draft can be corrected; those of a submitted assessment cannot."""
+
     extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _is_frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _is_frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _is_frozen(obj) and super().has_delete_permission(request, obj)
+
+
+class SkillAnswerInline(_AnswerInline):
+    model = SkillAnswer
     raw_id_fields = ["skill"]
 
 
-class ExperienceAnswerInline(admin.TabularInline):
+class ExperienceAnswerInline(_AnswerInline):
     model = ExperienceAnswer
-    extra = 0
 
 
 @admin.register(Assessment)
@@ -23,7 +49,10 @@ class AssessmentAdmin(admin.ModelAdmin):
     search_fields = ["owner__email", "owner__username", "role__title"]
     list_select_related = ["role", "owner"]
     raw_id_fields = ["owner", "retake_of"]
+    # Submitting goes through the submission service, which freezes the snapshot and the
+    # report with it; a status flipped by hand would have neither.
     readonly_fields = [
+        "status",
         "snapshot",
         "answers_frozen",
         "report",
@@ -32,3 +61,7 @@ class AssessmentAdmin(admin.ModelAdmin):
         "submitted_at",
     ]
     inlines = [SkillAnswerInline, ExperienceAnswerInline]
+
+    def has_change_permission(self, request: HttpRequest, obj: Assessment | None = None) -> bool:
+        # Staff still see a submitted assessment (view permission); saving it is refused.
+        return not _is_frozen(obj) and super().has_change_permission(request, obj)

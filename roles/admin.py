@@ -6,10 +6,12 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
-from django.db.models import Count, ManyToManyField, Model, QuerySet, URLField
+from django.db import transaction
+from django.db.models import Count, ForeignKey, ManyToManyField, Model, Q, QuerySet, URLField
 from django.http import HttpRequest
-from django.utils.text import get_text_list
+from django.utils.text import get_text_list, smart_split, unescape_string_literal
 from django.utils.translation import ngettext
 
 from roles.models import (
@@ -63,11 +65,38 @@ def _with_counts(queryset: QuerySet[M], **counts: Count) -> QuerySet[M]:
 # --- forms ------------------------------------------------------------------------------
 
 
+class PreloadedAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that labels its selected option from an object already loaded.
+
+    The stock widget runs one query per rendered row to label the selection; on a role
+    with fifty skills that is fifty queries. The row's form hands over the skill it
+    loaded with its requirement instead (see `SkillRequirementForm`).
+    """
+
+    preloaded: Model | None = None
+
+    def optgroups(self, name: str, value: list[Any], attrs: Any = None) -> list[Any]:
+        known = self.preloaded
+        if known is None or [str(v) for v in value] != [str(known.pk)]:
+            return super().optgroups(name, value, attrs)
+        label = self.choices.field.label_from_instance(known)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        options.append(self.create_option(name, known.pk, label, True, len(options)))
+        return [(None, options, 0)]
+
+
 class SkillRequirementForm(forms.ModelForm):
     class Meta:
         model = SkillRequirement
         fields = ("skill", "level", "weight", "essential")
         error_messages = {"level": _LEVEL_ERRORS, "weight": _WEIGHT_ERRORS}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        widget = self.fields["skill"].widget
+        widget = getattr(widget, "widget", widget)  # inside the admin's add/change wrapper
+        if isinstance(widget, PreloadedAutocompleteSelect) and self.instance.skill_id:
+            widget.preloaded = self.instance.skill
 
 
 class ExperienceRequirementForm(forms.ModelForm):
@@ -80,7 +109,15 @@ class ExperienceRequirementForm(forms.ModelForm):
 class EducationRequirementForm(forms.ModelForm):
     class Meta:
         model = EducationRequirement
-        fields = ("level", "weight", "essential", "note")
+        fields = (
+            "level",
+            "weight",
+            "essential",
+            "note",
+            "alternative_level",
+            "alternative_experience_slug",
+            "alternative_years",
+        )
         error_messages = {"weight": _WEIGHT_ERRORS}
 
 
@@ -95,10 +132,22 @@ class RoleAdminForm(forms.ModelForm):
             "is_published",
             "summary",
             "responsibilities",
+            "ladder_previous",
             "next_roles",
             "source_note",
             "market_source",
         )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["ladder_previous"]
+        # A saved role offers the other roles of its track; the model checks the track
+        # and rank again on save, whatever was posted.
+        roles = Role.objects.select_related("track").order_by("rank", "title")
+        if self.instance.pk is not None:
+            roles = roles.filter(track_id=self.instance.track_id).exclude(pk=self.instance.pk)
+        field.queryset = roles
+        field.label_from_instance = _rung_label
 
     def clean_next_roles(self) -> QuerySet[Role]:
         # The instance still holds the saved role here (the form copies its data onto it
@@ -124,6 +173,19 @@ class SkillRequirementInline(admin.TabularInline):
     form = SkillRequirementForm
     autocomplete_fields = ("skill",)
     extra = 1
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SkillRequirement]:
+        # Each row shows its skill (the row title and the picker's selection).
+        return super().get_queryset(request).select_related("skill")
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
+        if db_field.name == "skill":
+            kwargs["widget"] = PreloadedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ExperienceRequirementInline(admin.TabularInline):
@@ -153,7 +215,7 @@ class MarketFactInline(admin.TabularInline):
 
 class LearningActionInline(admin.TabularInline):
     model = LearningAction
-    fields = ("from_level", "to_level", "title", "kind", "effort_weeks", "url")
+    fields = ("from_level", "to_level", "title", "kind", "effort_weeks", "url", "source")
     formfield_overrides = _HTTPS_URLS
     extra = 0
 
@@ -186,13 +248,14 @@ class RoleAdmin(admin.ModelAdmin):
     list_editable = ("is_published",)
     list_filter = ("track", "is_published")
     list_select_related = ("track",)
+    # Also by the name of a skill the role asks for: see get_search_results.
     search_fields = ("title", "slug", "summary")
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("next_roles",)
     fieldsets = (
         (None, {"fields": ("title", "slug", "track", "rank", "is_published")}),
         ("Content", {"fields": ("summary", "responsibilities")}),
-        ("Branching", {"fields": ("next_roles",)}),
+        ("Ladder and branching", {"fields": ("ladder_previous", "next_roles")}),
         ("Sources", {"fields": ("source_note", "market_source"), "classes": ("collapse",)}),
     )
     inlines = (
@@ -218,19 +281,37 @@ class RoleAdmin(admin.ModelAdmin):
             field.label_from_instance = _role_with_track
         return field
 
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Role], search_term: str
+    ) -> tuple[QuerySet[Role], bool]:
+        """Every word must be in the title, slug or summary, or name a skill the role asks
+        for. Skills are matched in a subquery: a join would repeat a role once per matching
+        skill and multiply its skill count."""
+        for word in smart_split(search_term):
+            if word[0] in "\"'" and word[0] == word[-1]:
+                word = unescape_string_literal(word)
+            by_skill = SkillRequirement.objects.filter(skill__name__icontains=word)
+            queryset = queryset.filter(
+                Q(title__icontains=word)
+                | Q(slug__icontains=word)
+                | Q(summary__icontains=word)
+                | Q(pk__in=by_skill.values("role_id"))
+            )
+        return queryset, False
+
     @admin.display(description="skills", ordering="skill_total")
     def skill_count(self, role: Role) -> int:
         return role.skill_total
 
     @admin.action(description="Publish selected roles", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Role]) -> None:
-        count = queryset.update(is_published=True)
+        count = _set_published(queryset, published=True)
         message = ngettext("Published %d role.", "Published %d roles.", count) % count
         self.message_user(request, message, messages.SUCCESS)
 
     @admin.action(description="Unpublish selected roles", permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Role]) -> None:
-        count = queryset.update(is_published=False)
+        count = _set_published(queryset, published=False)
         message = ngettext("Unpublished %d role.", "Unpublished %d roles.", count) % count
         self.message_user(request, message, messages.SUCCESS)
 
@@ -248,8 +329,24 @@ class RoleAdmin(admin.ModelAdmin):
         self.message_user(request, message, messages.SUCCESS)
 
 
+@transaction.atomic
+def _set_published(roles: QuerySet[Role], *, published: bool) -> int:
+    # Saved one by one rather than with update(): only a save sends the signals on which
+    # cached public pages are renewed, and an unpublished role must vanish from them now.
+    changed = list(roles.exclude(is_published=published))
+    for role in changed:
+        role.is_published = published
+        role.save(update_fields=["is_published"])
+    return roles.count()
+
+
 def _role_with_track(role: Role) -> str:
     return f"{role.title} ({role.track.name})"
+
+
+def _rung_label(role: Role) -> str:
+    draft = "" if role.is_published else ", unpublished"
+    return f"{role.title} (rung {role.rank} of {role.track.name}{draft})"
 
 
 @admin.register(SkillCategory)
@@ -270,13 +367,14 @@ class SkillCategoryAdmin(admin.ModelAdmin):
 @admin.register(Skill)
 class SkillAdmin(admin.ModelAdmin):
     list_display = ("name", "category", "slug", "role_count", "action_count")
-    list_filter = ("category",)
+    list_filter = ("category", "source")
     list_select_related = ("category",)
     # Also what the skill picker on the role page searches (autocomplete_fields).
     search_fields = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = (
         (None, {"fields": ("name", "slug", "category", "description")}),
+        ("Source", {"fields": ("source", "source_note")}),
         (
             "What each level looks like",
             {"fields": ("level_1", "level_2", "level_3", "level_4", "level_5")},
@@ -303,8 +401,8 @@ class SkillAdmin(admin.ModelAdmin):
 
 @admin.register(LearningAction)
 class LearningActionAdmin(admin.ModelAdmin):
-    list_display = ("title", "skill", "kind", "from_level", "to_level", "effort_weeks")
-    list_filter = ("kind", "skill__category", "from_level")
+    list_display = ("title", "skill", "kind", "from_level", "to_level", "effort_weeks", "source")
+    list_filter = ("kind", "source", "skill__category", "from_level")
     list_select_related = ("skill",)
     search_fields = ("title", "description", "skill__name")
     autocomplete_fields = ("skill",)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from roles.models import Role
+from roles.selectors import RoleLinks
 
 NODE_WIDTH = 190
 NODE_HEIGHT = 48
@@ -63,11 +63,10 @@ class LadderDiagram:
     node_height: int = NODE_HEIGHT
 
 
-def ladder_diagram(roles: Sequence[Role], *, highlight: str | None = None) -> LadderDiagram:
-    """Rungs from the top rank down; roles sharing a rank sit side by side.
-
-    Expects `next_roles` prefetched on each role.
-    """
+def ladder_diagram(links: Sequence[RoleLinks], *, highlight: str | None = None) -> LadderDiagram:
+    """Rungs from the top rank down; roles sharing a rank sit side by side, with an arrow
+    to each of their next steps on the diagram (published roles only: see `track_roles`)."""
+    roles = [link.role for link in links]
     ranks = sorted({r.rank for r in roles}, reverse=True)
     by_rank = {
         rank: sorted((r for r in roles if r.rank == rank), key=lambda r: r.title) for rank in ranks
@@ -89,8 +88,8 @@ def ladder_diagram(roles: Sequence[Role], *, highlight: str | None = None) -> La
                 highlighted=role.slug == highlight,
             )
     edges = []
-    for role in roles:
-        for following in role.next_roles.all():
+    for role, following_roles in links:
+        for following in following_roles:
             if following.pk in nodes and role.pk in nodes:
                 lower, upper = nodes[role.pk], nodes[following.pk]
                 edges.append(

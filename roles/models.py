@@ -50,6 +50,32 @@ EDUCATION_SLUGS = {
 }
 
 
+class ContentSource(models.TextChoices):
+    """Where a catalogue text comes from: the job-market profile the catalogue is built
+    on, or an editorial addition (docs: fixtures/catalogue/README.md)."""
+
+    PROFILE = "profile", "From the job-market profile"
+    ADAPTED = "adapted", "Adapted from the job-market profile, with editorial examples"
+    EDITORIAL = "editorial", "Editorial"
+
+
+def _source_field(help_text: str) -> models.CharField:
+    return models.CharField(
+        max_length=20,
+        choices=ContentSource.choices,
+        default=ContentSource.EDITORIAL,
+        help_text=help_text,
+    )
+
+
+def _source_note_field() -> models.TextField:
+    return models.TextField(
+        blank=True,
+        help_text="The job-market profile's wording this text draws on, when it does "
+        "(verbatim fragments separated by “; ”).",
+    )
+
+
 def _level_validators() -> list:
     return [MinValueValidator(LEVEL_MIN), MaxValueValidator(LEVEL_MAX)]
 
@@ -124,7 +150,25 @@ class Role(models.Model):
         related_name="previous_roles",
         help_text="The roles this one leads to (a branch when there are several).",
     )
-    is_published = models.BooleanField(default=True)
+    # The rung below on its track's ladder, as the admin chose it: the ladder never
+    # depends on which other roles happen to lead here (a copy, a draft, a sibling).
+    ladder_previous = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ladder_above",
+        verbose_name="rung below",
+        help_text="The rung below this one on its track's ladder. Choose it when several "
+        "roles of the track lead here; left empty, the one published role of the track "
+        "that leads here is the rung below.",
+    )
+    # New roles start as drafts: nothing reaches a public page until an admin publishes it.
+    is_published = models.BooleanField(
+        "published",
+        default=False,
+        help_text="Only published roles appear on public pages, ladders and links.",
+    )
     source_note = models.TextField(
         blank=True, help_text="Where this role's content comes from, and what is editorial."
     )
@@ -148,6 +192,18 @@ class Role(models.Model):
 
     def responsibility_lines(self) -> list[str]:
         return [line.strip() for line in self.responsibilities.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        below = self.ladder_previous
+        if below is None:
+            return
+        if self.track_id is not None and below.track_id != self.track_id:
+            raise ValidationError({"ladder_previous": "The rung below must be on the same track."})
+        # A strictly lower rank also rules out a chain that loops back on itself.
+        if self.rank is not None and below.rank >= self.rank:
+            raise ValidationError(
+                {"ladder_previous": f"The rung below must rank below {self.rank}."}
+            )
 
 
 class MarketFact(models.Model):
@@ -230,6 +286,8 @@ class Skill(models.Model):
     level_3 = models.TextField("Level 3 — Practitioner")
     level_4 = models.TextField("Level 4 — Advanced")
     level_5 = models.TextField("Level 5 — Expert")
+    source = _source_field("Where the description comes from; level descriptions are editorial.")
+    source_note = _source_note_field()
 
     class Meta:
         ordering = ["category__order", "name"]
@@ -315,6 +373,21 @@ class EducationRequirement(models.Model):
     weight = models.PositiveSmallIntegerField(validators=_weight_validators(), default=2)
     essential = models.BooleanField(default=False)
     note = models.CharField(max_length=200, blank=True, help_text="e.g. fields of study")
+    # An alternative route: a lower degree, accepted together with enough years of one of
+    # the role's experience requirements ("B.S. with 10+ years, or M.S. with 8+").
+    alternative_level = models.PositiveSmallIntegerField(
+        choices=[(v, label) for v, label in EducationLevel.choices if 0 < v < EducationLevel.PHD],
+        null=True,
+        blank=True,
+        help_text="A lower degree also accepted, with the years below.",
+    )
+    alternative_experience_slug = models.SlugField(
+        blank=True,
+        help_text="The slug of this role's experience requirement those years are of.",
+    )
+    alternative_years = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
 
     class Meta:
         constraints = [
@@ -325,10 +398,85 @@ class EducationRequirement(models.Model):
                 condition=Q(weight__gte=WEIGHT_MIN) & Q(weight__lte=WEIGHT_MAX),
                 name="education_requirement_weight_1_to_5",
             ),
+            models.CheckConstraint(
+                condition=(
+                    Q(alternative_level__isnull=True)
+                    & Q(alternative_years__isnull=True)
+                    & Q(alternative_experience_slug="")
+                )
+                | (
+                    Q(alternative_level__lt=models.F("level"))
+                    & Q(alternative_years__gte=1)
+                    & Q(alternative_years__lte=60)
+                    & ~Q(alternative_experience_slug="")
+                ),
+                name="education_alternative_complete_and_lower",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_level_display()} or higher"
+
+    @property
+    def has_alternative(self) -> bool:
+        return self.alternative_level is not None
+
+    def clean(self) -> None:
+        given = [
+            self.alternative_level is not None,
+            bool(self.alternative_experience_slug),
+            self.alternative_years is not None,
+        ]
+        if any(given) and not all(given):
+            raise ValidationError(
+                "An alternative route needs all three: a degree, an experience slug and years."
+            )
+        if not any(given):
+            return
+        if self.level is not None and self.alternative_level >= self.level:
+            raise ValidationError(
+                {"alternative_level": "The alternative degree must be below the main one."}
+            )
+        # Only a saved role has experience requirements to check against; a new role's
+        # inlines are saved after this form, and the database cannot check a slug.
+        if self.role_id is not None:
+            slugs = set(
+                ExperienceRequirement.objects.filter(role_id=self.role_id).values_list(
+                    "slug", flat=True
+                )
+            )
+            if self.alternative_experience_slug not in slugs:
+                raise ValidationError(
+                    {
+                        "alternative_experience_slug": (
+                            f"This role has no experience requirement "
+                            f"“{self.alternative_experience_slug}”: save it first, then "
+                            "name it here."
+                        )
+                    }
+                )
+
+    def alternative_route(self) -> str:
+        """The routes in words, e.g. "Master's degree with 8+ years of X, or Bachelor's
+        degree with 10+ years". Reads the role's experience requirements (prefetch them)."""
+        if not self.has_alternative:
+            return ""
+        experience = next(
+            (
+                e
+                for e in self.role.experience_requirements.all()
+                if e.slug == self.alternative_experience_slug
+            ),
+            None,
+        )
+        alternative_level = EducationLevel(self.alternative_level).label
+        alternative = f"{alternative_level} with {self.alternative_years}+ years"
+        if experience is None:
+            return f"{self.get_level_display()}, or {alternative} of experience"
+        return (
+            f"{self.get_level_display()} with {experience.years}+ years of {experience.name}, "
+            f"or {alternative}"
+        )
 
 
 class LearningAction(models.Model):
@@ -353,6 +501,8 @@ class LearningAction(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(104)]
     )
     url = models.URLField(blank=True)
+    source = _source_field("Where this action comes from.")
+    source_note = _source_note_field()
 
     class Meta:
         ordering = ["skill__name", "from_level", "effort_weeks", "title"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -44,7 +45,9 @@ def role_list(*, query: str = "", category: str = "") -> QuerySet[Role]:
 
 
 def categories_in_use() -> QuerySet[SkillCategory]:
-    return SkillCategory.objects.filter(skills__requirements__isnull=False).distinct()
+    """Categories the published roles ask for: a category only drafts use is not offered."""
+    in_use = SkillRequirement.objects.filter(role__in=Role.objects.published())
+    return SkillCategory.objects.filter(skills__in=in_use.values("skill_id")).distinct()
 
 
 def _with_requirements(roles: QuerySet[Role]) -> QuerySet[Role]:
@@ -57,51 +60,121 @@ def _with_requirements(roles: QuerySet[Role]) -> QuerySet[Role]:
     )
 
 
-def role_detail(slug: str) -> Role | None:
-    """A published role with everything its page shows, in a fixed number of queries."""
+def role_detail(slug: str, *, include_unpublished: bool = False) -> Role | None:
+    """A role with everything its page shows, in a fixed number of queries: a published
+    one, or any one for a staff preview (`include_unpublished`)."""
+    roles = Role.objects.all() if include_unpublished else Role.objects.published()
     return (
-        _with_requirements(Role.objects.published())
-        .prefetch_related("salary_figures", "market_facts", "next_roles", "previous_roles")
+        _with_requirements(roles)
+        .prefetch_related("salary_figures", "market_facts")
         .filter(slug=slug)
         .first()
     )
 
 
-def track_roles(track: Track) -> list[Role]:
-    return list(
-        Role.objects.published()
-        .filter(track=track)
-        .prefetch_related("next_roles", "previous_roles")
-        .order_by("rank", "title")
+def public_tracks() -> QuerySet[Track]:
+    """Tracks with at least one published role: a track of drafts is not shown yet."""
+    return Track.objects.filter(pk__in=Role.objects.published().values("track_id"))
+
+
+class RoleLinks(NamedTuple):
+    role: Role
+    next_steps: list[Role]
+
+
+def track_roles(track: Track) -> list[RoleLinks]:
+    """The track's published roles in rank order, each with its published next steps."""
+    roles = list(Role.objects.published().filter(track=track).order_by("rank", "title"))
+    steps = _next_steps_of(roles, links=_links_from_track(track.pk))
+    return [RoleLinks(role, steps[role.pk]) for role in roles]
+
+
+def next_steps(role: Role) -> list[Role]:
+    """The published roles `role` leads to, by rank then title.
+
+    Where it leads to an unpublished role, that role is stepped over: its own published
+    next steps stand in for it, so a draft rung hides itself, not the rest of the ladder.
+    """
+    links = Role.next_roles.through.objects.values_list("from_role_id", "to_role_id")
+    return _next_steps_of([role], links=links)[role.pk]
+
+
+def _links_from_track(track_id: int) -> QuerySet:
+    # Stepping over a draft only ever follows the track's own roles; links from other
+    # tracks' roles are not needed for this track's page.
+    return Role.next_roles.through.objects.filter(from_role__track_id=track_id).values_list(
+        "from_role_id", "to_role_id"
     )
 
 
-def ladder_for(role: Role) -> list[Role]:
-    """The rungs from the entry rung up to `role`, lowest first.
+def _next_steps_of(
+    roles: Sequence[Role], *, links: Iterable[tuple[int, int]]
+) -> dict[int, list[Role]]:
+    leads_to: dict[int, list[int]] = {}
+    for source_id, target_id in links:
+        leads_to.setdefault(source_id, []).append(target_id)
+    targets = {t for ts in leads_to.values() for t in ts}
+    published = Role.objects.published().in_bulk(targets) if targets else {}
+    steps: dict[int, list[Role]] = {}
+    for role in roles:
+        found: dict[int, Role] = {}
+        stack, seen = list(leads_to.get(role.pk, ())), {role.pk}
+        while stack:
+            target_id = stack.pop()
+            if target_id in seen:
+                continue
+            seen.add(target_id)
+            if target_id in published:
+                found[target_id] = published[target_id]
+            else:
+                stack.extend(leads_to.get(target_id, ()))
+        steps[role.pk] = sorted(found.values(), key=lambda r: (r.rank, r.title))
+    return steps
 
-    Walks `previous_roles` back from the role; where a role has several predecessors
-    the highest-ranked one is the ladder (ties by slug), and a cycle stops the walk.
+
+def ladder_for(role: Role) -> list[Role]:
+    """The published rungs of `role`'s track that lead up to it, lowest first, then `role`.
+
+    Each rung's rung below is the one an admin chose (`ladder_previous`). Where none was
+    chosen, it is the one lower-ranked role of the track leading to it, published ones
+    first; when several lead to it, the ladder stops there until an admin chooses.
+    An unpublished rung is stepped over (the walk goes on below it), so drafts and copies
+    never show, and never cut a ladder short.
     """
-    roles = {
-        r.pk: r
-        for r in Role.objects.filter(track_id=role.track_id).prefetch_related("previous_roles")
-    }
-    roles.setdefault(role.pk, role)
-    chain = [roles[role.pk]]
-    seen = {role.pk}
-    while True:
+    track_id = role.track_id
+    published = Role.objects.published().filter(track_id=track_id).in_bulk()
+    # One row per role of the track and role leading to it (or none): the chosen rung
+    # below, and the candidates when none was chosen.
+    rows = Role.objects.filter(track_id=track_id).values_list(
+        "pk", "ladder_previous_id", "rank", "previous_roles", "previous_roles__track_id"
+    )
+    chosen: dict[int, int | None] = {}
+    ranks: dict[int, int] = {}
+    leading_here: dict[int, list[int]] = {}
+    for pk, below, rank, source_id, source_track_id in rows:
+        chosen[pk], ranks[pk] = below, rank
+        if source_id is not None and source_track_id == track_id:
+            leading_here.setdefault(pk, []).append(source_id)
+    for target_id, sources in leading_here.items():
+        leading_here[target_id] = [s for s in sources if ranks[s] < ranks[target_id]]
+    chain, seen, current = [role], {role.pk}, role.pk
+    while current in chosen:
+        below = chosen[current] or _only_one(leading_here.get(current, []), published)
         # Only rungs of the role's own track: a link from another track is not its ladder.
-        previous = [
-            p
-            for p in roles[chain[-1].pk].previous_roles.all()
-            if p.pk not in seen and p.track_id == role.track_id
-        ]
-        if not previous:
+        if below is None or below in seen or below not in chosen:
             break
-        step = roles[max(previous, key=lambda p: (p.rank, p.slug)).pk]
-        chain.append(step)
-        seen.add(step.pk)
+        seen.add(below)
+        if below in published:
+            chain.append(published[below])
+        current = below
     return list(reversed(chain))
+
+
+def _only_one(sources: list[int], published: Mapping[int, Role]) -> int | None:
+    """The one role among `sources`, counting published ones only when there are any."""
+    shown = [pk for pk in sources if pk in published]
+    candidates = shown or sources
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def role_spec(role: Role) -> RoleSpec:
@@ -140,6 +213,11 @@ def role_spec(role: Role) -> RoleSpec:
             required=EDUCATION_ORDER[education.level],
             weight=education.weight,
             essential=education.essential,
+            alternative_level=None
+            if education.alternative_level is None
+            else EDUCATION_ORDER[education.alternative_level],
+            alternative_experience=education.alternative_experience_slug or None,
+            alternative_years=education.alternative_years,
         ),
     )
 

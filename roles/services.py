@@ -14,6 +14,7 @@ from django.db import transaction
 from assessments.scoring import EDUCATION_ORDER
 from roles.models import (
     CareerDirection,
+    ContentSource,
     EducationRequirement,
     ExperienceRequirement,
     LearningAction,
@@ -106,6 +107,8 @@ def catalogue_load(*, directory: Path = CATALOGUE_DIR, update: bool = False) -> 
                 "category": categories[data["category"]],
                 "description": data["description"],
                 **{f"level_{i}": text for i, text in enumerate(levels, start=1)},
+                "source": data.get("source", ContentSource.EDITORIAL),
+                "source_note": data.get("source_note", ""),
             },
             result,
             update=update,
@@ -120,6 +123,8 @@ def catalogue_load(*, directory: Path = CATALOGUE_DIR, update: bool = False) -> 
                 "effort_weeks": data["effort_weeks"],
                 "url": data.get("url", ""),
                 "description": data.get("description", ""),
+                "source": data.get("source", ContentSource.EDITORIAL),
+                "source_note": data.get("source_note", ""),
             },
             result,
             update=update,
@@ -163,9 +168,31 @@ def catalogue_load(*, directory: Path = CATALOGUE_DIR, update: bool = False) -> 
         if written:
             _load_role_content(role, data, skills, result)
             written_roles.append((role, data))
+    rungs_below = _rungs_below(roles_data)
     for role, data in written_roles:
         role.next_roles.set(Role.objects.filter(slug__in=data.get("next_roles", [])))
+        below = rungs_below.get(role.slug)
+        role.ladder_previous = None if below is None else Role.objects.get(slug=below)
+        role.save(update_fields=["ladder_previous"])
     return result
+
+
+def _rungs_below(roles_data: list[dict[str, Any]]) -> dict[str, str]:
+    """Each role's rung below, by slug: among the roles of its track that the fixture says
+    lead to it, the highest-ranked, then the first listed."""
+    by_slug = {data["slug"]: data for data in roles_data}
+    below: dict[str, str] = {}
+    for data in roles_data:
+        for slug in data.get("next_roles", []):
+            target = by_slug.get(slug)
+            if target is None or target["track"] != data["track"]:
+                continue
+            if target["rank"] <= data["rank"]:
+                continue
+            current = by_slug.get(below.get(slug, ""))
+            if current is None or data["rank"] > current["rank"]:
+                below[slug] = data["slug"]
+    return below
 
 
 def _load_directions(track: Track, directions: list[dict], result: CatalogueLoadResult) -> None:
@@ -216,6 +243,7 @@ def _load_role_content(
         )
     education = data.get("education")
     if education:
+        alternative = education.get("alternative") or {}
         _save(
             EducationRequirement(
                 role=role,
@@ -223,6 +251,11 @@ def _load_role_content(
                 weight=education["weight"],
                 essential=education.get("essential", False),
                 note=education.get("note", ""),
+                alternative_level=EDUCATION_ORDER.index(alternative["level"])
+                if alternative
+                else None,
+                alternative_experience_slug=alternative.get("experience", ""),
+                alternative_years=alternative.get("years"),
             ),
             result,
             "education requirements",
@@ -310,6 +343,7 @@ def role_duplicate(*, role: Role) -> Role:
         summary=role.summary,
         responsibilities=role.responsibilities,
         is_published=False,
+        ladder_previous=role.ladder_previous,
         source_note=role.source_note,
         market_source=role.market_source,
     )
@@ -338,6 +372,9 @@ def role_duplicate(*, role: Role) -> Role:
             weight=education.weight,
             essential=education.essential,
             note=education.note,
+            alternative_level=education.alternative_level,
+            alternative_experience_slug=education.alternative_experience_slug,
+            alternative_years=education.alternative_years,
         )
     SalaryFigure.objects.bulk_create(
         SalaryFigure(
@@ -356,5 +393,7 @@ def role_duplicate(*, role: Role) -> Role:
         MarketFact(role=copy, topic=f.topic, text=f.text, order=f.order)
         for f in role.market_facts.all()
     )
+    # The copy may lead where the original leads, but no ladder runs through it: every
+    # other role keeps the rung below it had, and the copy is a draft until published.
     copy.next_roles.set(role.next_roles.all())
     return copy

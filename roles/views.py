@@ -4,28 +4,36 @@ from itertools import groupby
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
+from roles.cache import cache_public_page
 from roles.diagrams import ladder_diagram
 from roles.forms import RoleSearchForm
-from roles.models import Track
-from roles.selectors import categories_in_use, ladder_for, track_roles
+from roles.selectors import (
+    categories_in_use,
+    ladder_for,
+    next_steps,
+    public_tracks,
+    track_roles,
+)
 from roles.selectors import role_detail as select_role_detail
 from roles.selectors import role_list as select_role_list
 
 
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-@require_GET
+@require_safe
+@cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
-    tracks = Track.objects.all()
+    tracks = public_tracks()
     return render(request, "home.html", {"tracks": tracks})
 
 
-@require_GET
+@require_safe
+@cache_public_page
 def role_list(request: HttpRequest) -> HttpResponse:
     form = RoleSearchForm(request.GET or None, categories=categories_in_use())
     query, category = form.cleaned_filters()
@@ -37,9 +45,11 @@ def role_list(request: HttpRequest) -> HttpResponse:
     return render(request, "roles/role_list.html", context)
 
 
-@require_GET
+@require_safe
+@cache_public_page
 def role_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    role = select_role_detail(slug)
+    # Staff may preview a draft; to anyone else it does not exist.
+    role = select_role_detail(slug, include_unpublished=request.user.is_staff)
     if role is None:
         raise Http404("No such role")
     requirements = sorted(
@@ -53,19 +63,21 @@ def role_detail(request: HttpRequest, slug: str) -> HttpResponse:
     ladder = ladder_for(role) if role.track.is_ladder else [role]
     context = {
         "role": role,
+        "preview": not role.is_published,
         "skill_groups": skill_groups,
         "experience": sorted(role.experience_requirements.all(), key=lambda e: -e.weight),
         "education": getattr(role, "education_requirement", None),
         "ladder": ladder,
-        "previous_roles": [r for r in role.previous_roles.all() if r.is_published],
-        "next_roles": [r for r in role.next_roles.all() if r.is_published],
+        "rung_below": ladder[-2] if len(ladder) > 1 else None,
+        "next_roles": next_steps(role),
     }
     return render(request, "roles/role_detail.html", context)
 
 
-@require_GET
+@require_safe
+@cache_public_page
 def track_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    track = get_object_or_404(Track, slug=slug)
+    track = get_object_or_404(public_tracks(), slug=slug)
     roles = track_roles(track)
     directions = list(track.directions.all())
     context = {

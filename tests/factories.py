@@ -67,6 +67,8 @@ def make_role(
         "track": track or make_track(),
         "rank": 1,
         "summary": f"Role {n} does things.",
+        # Published unless a test says otherwise: new roles start as drafts in the app.
+        "is_published": True,
     }
     role = Role.objects.create(**(values | fields))
     for skill, level, weight, essential in skills:
@@ -96,14 +98,18 @@ def make_action(*, skill: Skill, from_level: int, **fields: Any) -> LearningActi
 
 
 def make_ladder(size: int, *, track: Track | None = None, skills_per_rung: int = 3) -> list[Role]:
-    """`size` rungs on one track, each leading to the next, each with its own skills."""
+    """`size` rungs on one track, each leading to the next and chosen as its rung below,
+    each with its own skills."""
     track = track or make_track()
     category = make_category()
     rungs: list[Role] = []
     for rank in range(1, size + 1):
         skills = [make_skill(category=category) for _ in range(skills_per_rung)]
         role = make_role(
-            track=track, rank=rank, skills=[(s, min(rank + 1, 5), 3, False) for s in skills]
+            track=track,
+            rank=rank,
+            skills=[(s, min(rank + 1, 5), 3, False) for s in skills],
+            ladder_previous=rungs[-1] if rungs else None,
         )
         if rungs:
             rungs[-1].next_roles.add(role)

@@ -365,3 +365,126 @@ def test_learning_action_changelist_filters_by_kind_category_and_start_level(
 
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == [wanted]
+
+
+def test_role_search_finds_roles_by_skill_name_once_each(admin_client: Client) -> None:
+    kubernetes = make_skill(name="Kubernetes operations")
+    helm = make_skill(name="Kubernetes packaging")
+    platform = make_role(title="Platform engineer", skills=[(kubernetes, 3, 3, False)])
+    platform_lead = make_role(
+        title="Platform lead", skills=[(kubernetes, 4, 3, False), (helm, 3, 3, False)]
+    )
+    make_role(title="Barista", skills=[(make_skill(name="Coffee"), 3, 3, False)])
+
+    response = admin_client.get(reverse("admin:roles_role_changelist"), {"q": "kubernetes"})
+
+    assert response.status_code == 200
+    found = list(response.context["cl"].result_list)
+    assert sorted(r.title for r in found) == [platform.title, platform_lead.title]
+    assert {r.title: r.skill_total for r in found} == {platform.title: 1, platform_lead.title: 2}
+
+
+def test_role_search_needs_every_word_in_the_role_or_its_skills(admin_client: Client) -> None:
+    wanted = make_role(
+        title="Platform engineer", skills=[(make_skill(name="Kubernetes"), 3, 3, False)]
+    )
+    make_role(title="Platform designer")
+
+    response = admin_client.get(
+        reverse("admin:roles_role_changelist"), {"q": 'platform "kubernetes"'}
+    )
+
+    assert list(response.context["cl"].result_list) == [wanted]
+
+
+def _change_page_queries(client: Client, role: Role) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_change_url(role))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_role_change_page_query_count_does_not_grow_with_skills(admin_client: Client) -> None:
+    category = make_category()
+    few = make_role(skills=[(make_skill(category=category), 3, 3, False) for _ in range(3)])
+    many = make_role(skills=[(make_skill(category=category), 3, 3, False) for _ in range(54)])
+    admin_client.get(_change_url(few))  # the admin caches content types on a first visit
+
+    # session, user, the role, its skill requirements with their skills, experience,
+    # education, salaries, market facts, the tracks to choose from, the roles offered as
+    # rung below and as next roles, the role's current next roles
+    assert _change_page_queries(admin_client, many) == _change_page_queries(admin_client, few)
+    assert _change_page_queries(admin_client, many) == 12
+
+
+def test_rung_below_offers_only_the_roles_of_the_same_track(admin_client: Client) -> None:
+    junior, mid, senior = make_ladder(3)
+    make_role(title="Elsewhere")
+
+    response = admin_client.get(_change_url(senior))
+
+    offered = response.context["adminform"].form.fields["ladder_previous"].queryset
+    assert set(offered) == {junior, mid}
+
+
+def test_rung_below_from_another_track_is_refused(admin_client: Client) -> None:
+    junior, senior = make_ladder(2)
+    data = _change_form_data(admin_client, senior)
+    data["ladder_previous"] = str(make_role(title="Elsewhere").pk)
+
+    response = admin_client.post(_change_url(senior), data)
+
+    assert response.status_code == 200
+    assert "ladder_previous" in response.context["adminform"].form.errors
+    senior.refresh_from_db()
+    assert senior.ladder_previous == junior
+
+
+def test_admin_chooses_the_rung_below_among_two_predecessors(admin_client: Client) -> None:
+    junior, _mid, senior = make_ladder(3)
+    other = make_role(track=junior.track, rank=2, ladder_previous=junior)
+    other.next_roles.add(senior)
+    data = _change_form_data(admin_client, senior)
+    data["ladder_previous"] = str(other.pk)
+
+    response = admin_client.post(_change_url(senior), data)
+
+    assert response.status_code == 302, _errors_of(response)
+    senior.refresh_from_db()
+    assert senior.ladder_previous == other
+
+
+def test_a_role_added_in_the_admin_starts_unpublished(admin_client: Client) -> None:
+    track = make_track()
+    response = admin_client.get(reverse("admin:roles_role_add"))
+    assert response.context["adminform"].form["is_published"].value() is False
+
+    response = admin_client.post(
+        reverse("admin:roles_role_add"),
+        {
+            "title": "New role",
+            "slug": "new-role",
+            "track": str(track.pk),
+            "rank": "1",
+            "summary": "Does new things.",
+            **{f"{prefix}-TOTAL_FORMS": "0" for prefix in INLINE_PREFIXES},
+            **{f"{prefix}-INITIAL_FORMS": "0" for prefix in INLINE_PREFIXES},
+        },
+    )
+
+    assert response.status_code == 302, _errors_of(response)
+    assert not Role.objects.get(slug="new-role").is_published
+
+
+def test_unpublishing_takes_a_role_off_the_public_pages_at_once(
+    admin_client: Client, client: Client
+) -> None:
+    junior, senior = make_ladder(2)
+    assert client.get(senior.get_absolute_url()).status_code == 200
+    assert senior.title in client.get(junior.track.get_absolute_url()).content.decode()
+
+    _run_action(admin_client, "unpublish", [senior])
+
+    assert client.get(senior.get_absolute_url()).status_code == 404
+    assert senior.title not in client.get(junior.track.get_absolute_url()).content.decode()
+    assert senior.get_absolute_url() not in client.get(junior.get_absolute_url()).content.decode()

@@ -5,8 +5,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from roles.models import MarketFact, SalaryFigure
-from tests.factories import make_category, make_ladder, make_role, make_skill, make_track
+from roles.models import MarketFact, Role, SalaryFigure
+from tests.factories import (
+    make_category,
+    make_ladder,
+    make_role,
+    make_skill,
+    make_track,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -133,8 +140,9 @@ def _rich_role(skill_count: int):
 def test_role_detail_query_count_does_not_grow_with_requirements(client):
     few, _ = _queries(client, _rich_role(3).get_absolute_url())
     many, response = _queries(client, _rich_role(30).get_absolute_url())
-    # role+track+education, skill reqs, experience, salary, market facts, next roles,
-    # previous roles; then the ladder: the track's roles and their predecessors.
+    # role+track+education, skill reqs, experience, salary, market facts; the ladder: the
+    # track's published roles, then every role of the track with its chosen rung below and
+    # the roles leading to it; the next steps: the links, the published roles they lead to.
     assert many == few == 9
     assert response.content.decode().count("3</span> · Practitioner") == 30
 
@@ -202,5 +210,115 @@ def test_track_page_query_count_does_not_grow_with_roles(client):
     make_ladder(12, track=big_track)
     small, _ = _queries(client, small_track.get_absolute_url())
     large, _ = _queries(client, big_track.get_absolute_url())
-    # track, its directions, roles, next roles, previous roles
+    # track (if it has a published role), its directions, its published roles, the links
+    # from them, the published roles those lead to
     assert small == large == 5
+
+
+# --- unpublished roles on public pages ------------------------------------------------
+
+
+def test_staff_preview_an_unpublished_role_with_a_notice_and_no_assessment_link(client):
+    junior, draft = make_ladder(2)
+    Role.objects.filter(pk=draft.pk).update(is_published=False)
+    client.force_login(make_user(is_staff=True))
+
+    response = client.get(draft.get_absolute_url())
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Unpublished — preview" in body
+    assert reverse("roles:assess", args=[draft.slug]) not in body
+    assert [rung.pk for rung in response.context["ladder"]] == [junior.pk, draft.pk]
+
+
+def test_signed_in_visitor_who_is_not_staff_gets_404_for_an_unpublished_role(client):
+    draft = make_role(is_published=False)
+    client.force_login(make_user())
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_published_role_page_says_nothing_of_a_preview(client):
+    role = make_role()
+    assert "Unpublished — preview" not in client.get(role.get_absolute_url()).content.decode()
+
+
+def test_role_page_links_over_unpublished_rungs_to_the_published_ones(client):
+    junior, mid, senior, lead = make_ladder(4)
+    Role.objects.filter(pk__in=[mid.pk, lead.pk]).update(is_published=False, title="Hidden")
+
+    response = client.get(senior.get_absolute_url())
+
+    body = response.content.decode()
+    assert "Hidden" not in body
+    for hidden in (mid, lead):
+        assert hidden.get_absolute_url() not in body
+    assert f'<a href="{junior.get_absolute_url()}" rel="prev">' in body
+    assert 'rel="next"' not in body
+    assert [rung.pk for rung in response.context["ladder"]] == [junior.pk, senior.pk]
+
+
+def test_role_page_next_steps_step_over_an_unpublished_role(client):
+    junior, mid, senior = make_ladder(3)
+    Role.objects.filter(pk=mid.pk).update(is_published=False)
+
+    body = client.get(junior.get_absolute_url()).content.decode()
+
+    assert f'<a href="{senior.get_absolute_url()}" rel="next">' in body
+    assert mid.get_absolute_url() not in body
+
+
+def test_track_page_draws_and_lists_published_roles_only(client):
+    track = make_track()
+    junior, mid, senior = make_ladder(3, track=track)
+    Role.objects.filter(pk=mid.pk).update(is_published=False, title="Hidden rung")
+    draft_branch = make_role(track=track, rank=4, title="Hidden branch", is_published=False)
+    senior.next_roles.add(draft_branch)
+
+    body = client.get(track.get_absolute_url()).content.decode()
+
+    assert "Hidden" not in body
+    for hidden in (mid, draft_branch):
+        assert hidden.get_absolute_url() not in body
+    assert body.count("<rect ") == 2
+    assert body.count("<line ") == 1  # junior to senior, over the unpublished rung
+    assert f"{junior.title}</a> (rung 1): leads to {senior.title}" in body
+
+
+def test_a_track_of_drafts_only_is_neither_on_the_home_page_nor_public(client):
+    shown = make_ladder(1, track=make_track(name="Shown track"))[0].track
+    drafts = make_track(name="Draft track")
+    make_role(track=drafts, is_published=False)
+
+    body = client.get(reverse("home")).content.decode()
+
+    assert "Shown track" in body
+    assert "Draft track" not in body
+    assert client.get(drafts.get_absolute_url()).status_code == 404
+    assert client.get(shown.get_absolute_url()).status_code == 200
+
+
+def test_role_list_offers_no_category_only_unpublished_roles_ask_for(client):
+    secret = make_category(name="Secret category")
+    make_role(is_published=False, skills=[(make_skill(category=secret), 3, 3, False)])
+    make_role(skills=[(make_skill(category=make_category(name="Open category")), 3, 3, False)])
+
+    body = client.get(reverse("roles:list")).content.decode()
+
+    assert "Open category" in body
+    assert "Secret category" not in body
+
+
+def test_role_list_search_never_finds_an_unpublished_role(client):
+    skill = make_skill(name="Kubernetes operations")
+    make_role(title="Kubernetes draft", is_published=False, skills=[(skill, 3, 3, False)])
+    body = client.get(reverse("roles:list"), {"q": "kubernetes"}).content.decode()
+    assert "Kubernetes draft" not in body
+    assert "No role matches your search" in body
+
+
+def test_assessment_start_of_an_unpublished_role_is_404_even_for_staff(client):
+    draft = make_role(is_published=False)
+    client.force_login(make_user(is_staff=True))
+    for method in (client.get, client.post):
+        assert method(reverse("roles:assess", args=[draft.slug])).status_code == 404
