@@ -8,10 +8,11 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from assessments.forms import NULL_CHARACTER_MESSAGE
 from assessments.models import Assessment
 from assessments.report import VERDICT_LABELS
 from coaching.models import CODE_LENGTH, NOTE_MAX_LENGTH, CoachNote, CoachRelationship, Invitation
-from roles.models import Role
+from coaching.selectors import dashboard_roles
 
 SORT_CHOICES = [
     ("name", "Name (A–Z)"),
@@ -39,10 +40,8 @@ class ClientFilterForm(forms.Form):
 
     def __init__(self, *args: Any, coach: AbstractBaseUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        roles = Role.objects.filter(
-            assessments__coach_shares__relationship__coach=coach,
-            assessments__coach_shares__relationship__revoked_at__isnull=True,
-        ).distinct()
+        # The roles clients target now: a DISTINCT over every share would grow with them.
+        roles = dashboard_roles(coach)
         self.fields["role"].choices = [("", "Any role")] + [(r.pk, r.title) for r in roles]
 
     def filters(self) -> dict[str, Any]:
@@ -69,11 +68,16 @@ class InviteForm(forms.Form):
         label="Client's email (optional)",
         required=False,
         help_text="We email them a link. Leave it empty to get a code to pass on yourself.",
+        error_messages={"null_characters_not_allowed": NULL_CHARACTER_MESSAGE},
     )
 
 
 class InvitationCodeForm(forms.Form):
-    code = forms.CharField(label="Invitation code", max_length=32)
+    code = forms.CharField(
+        label="Invitation code",
+        max_length=32,
+        error_messages={"null_characters_not_allowed": NULL_CHARACTER_MESSAGE},
+    )
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip().upper().replace("-", "").replace(" ", "")
@@ -122,6 +126,7 @@ class NoteForm(forms.Form):
         label="Note",
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"null_characters_not_allowed": NULL_CHARACTER_MESSAGE},
     )
     visibility = forms.ChoiceField(
         label="Who sees it",
