@@ -6,10 +6,13 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordMixin
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.template import loader
 from django.utils.html import format_html
+
+from accounts.tasks import account_mail_queue
 
 User = get_user_model()
 
@@ -73,3 +76,50 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return normalize_email(self.cleaned_data["username"])
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting an account asks for its password: an open session alone is not enough."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError("This is not your password.", code="wrong_password")
+        return password
+
+
+class PasswordResetMailForm(PasswordResetForm):
+    """Django's reset form, whose mail goes through the task queue: the page answers at
+    once, alike for known and unknown addresses, whatever the mail server does."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        html_body = (
+            loader.render_to_string(html_email_template_name, context)
+            if html_email_template_name is not None
+            else None
+        )
+        account_mail_queue(
+            subject=subject,
+            body=loader.render_to_string(email_template_name, context),
+            to=to_email,
+            html_body=html_body,
+        )

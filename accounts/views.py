@@ -1,22 +1,35 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
-from django.contrib.auth.views import LoginView, LogoutView
+from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView, LogoutView, PasswordResetView
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts.forms import EmailAuthenticationForm, SignupForm
+from accounts.forms import AccountDeleteForm, EmailAuthenticationForm, SignupForm
+from accounts.selectors import account_export
+from accounts.services import account_delete
+from accounts.throttling import (
+    client_address,
+    normalize_username,
+    password_reset_throttle,
+    throttled_response,
+)
 
 User = get_user_model()
 
@@ -53,7 +66,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error("email", "An account with this email already exists.")
         else:
             # login() fires user_logged_in, which hands the visitor's anonymous drafts over.
-            login(request, user)
+            # The model backend, by name: axes' backend (settings) only guards logins.
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Welcome to careerpath. Your account is ready.")
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     context = {"form": form, "next": next_url, "login_url": login_url}
@@ -69,3 +83,59 @@ class AccountLogoutView(LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.info(request, "You are logged out.")
         return response
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: Any
+) -> HttpResponse:
+    """django-axes' lockout answer (AXES_LOCKOUT_CALLABLE): the 429 page, not a 403."""
+    return throttled_response(request)
+
+
+class AccountPasswordResetView(PasswordResetView):
+    """Each request mails someone, so requests are counted per address and per email."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        throttle = password_reset_throttle()
+        subjects = [f"ip:{client_address(request)}"]
+        email = normalize_username(request.POST.get("email", ""))
+        if email:
+            subjects.append(f"email:{email}")
+        if throttle.is_locked(subjects):
+            return throttled_response(request)
+        throttle.count(subjects)
+        return super().post(request, *args, **kwargs)
+
+
+@require_GET
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(user=request.user)
+    return render(request, "accounts/account.html", {"delete_form": form})
+
+
+@require_GET
+@login_required
+def account_data(request: HttpRequest) -> HttpResponse:
+    document = account_export(user=request.user)
+    response = HttpResponse(
+        json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    filename = f"careerpath-data-{timezone.now():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@sensitive_post_parameters("password")
+@require_POST
+@login_required
+def account_delete_view(request: HttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return render(request, "accounts/account.html", {"delete_form": form})
+    user = request.user
+    logout(request)
+    account_delete(user=user)
+    messages.success(request, "Your account and everything in it are deleted.")
+    return redirect("home")

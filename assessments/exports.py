@@ -1,4 +1,4 @@
-"""The report as files: JSON (the document of DESIGN.md), CSV (a row a requirement), PDF."""
+"""The report as files: JSON (the document of docs/report.md), CSV (a row a requirement), PDF."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+from assessments.models import Assessment
 
 CSV_COLUMNS = (
     "kind",
@@ -28,7 +31,7 @@ CSV_COLUMNS = (
 )
 
 
-# The document's key order (DESIGN.md). PostgreSQL's jsonb does not keep the order a
+# The document's key order (docs/report.md). PostgreSQL's jsonb does not keep the order a
 # stored report was written in, so exports put it back.
 REPORT_KEYS = (
     "role",
@@ -41,14 +44,28 @@ REPORT_KEYS = (
     "ladder",
     "current_rung",
     "next_step",
+    "blockers",
     "actions",
+    "pace_hours_per_week",
     "time_to_ready_weeks",
+    "closest_roles",
 )
 NESTED_KEYS = {
     "categories": ("name", "readiness"),
     "requirements": CSV_COLUMNS,
     "ladder": ("role", "title", "readiness", "verdict"),
-    "actions": ("skill", "from", "to", "title", "effort_weeks", "kind", "url"),
+    "closest_roles": ("role", "title", "readiness", "verdict", "asked_share", "to_rate"),
+    "actions": (
+        "skill",
+        "from",
+        "to",
+        "title",
+        "effort_weeks",
+        "start_week",
+        "end_week",
+        "kind",
+        "url",
+    ),
 }
 
 
@@ -112,3 +129,14 @@ def render_pdf(html: str, *, base_url: str) -> bytes:
             return URLFetcherResponse(url, body, {"Content-Type": content_type})
 
     return HTML(string=html, base_url=base_url, url_fetcher=StaticFilesFetcher()).write_pdf()
+
+
+def report_pdf_bytes(assessment: Assessment, *, base_url: str) -> bytes:
+    """The PDF of a submitted report, as its owner, a coach and a worker all get it:
+    nothing in it depends on who asks. `base_url` makes its links absolute."""
+    # Imported here: the views import this module, and the report page's context is theirs.
+    from assessments.views import report_context
+
+    context = report_context(assessment, owner_view=False, pdf=True) | {"pdf": True}
+    html = render_to_string("assessments/report_pdf.html", context)
+    return render_pdf(html, base_url=base_url)

@@ -189,3 +189,30 @@ class ShareLink(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class ReportPDF(models.Model):
+    """The PDF of a submitted report, rendered once by a worker and served from here: a
+    submitted report never changes, and the app servers keep nothing on their disks."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being prepared"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.CASCADE, primary_key=True, related_name="stored_pdf"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    content = models.BinaryField(blank=True, default=b"", editable=False)
+    error = models.CharField(max_length=300, blank=True)
+    # When it was last queued: a render still pending long after is queued again.
+    requested_at = models.DateTimeField(default=timezone.now)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"PDF of {self.assessment_id} ({self.get_status_display()})"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY

@@ -1,16 +1,25 @@
 """The questionnaire of a target role: the union of its ladder's requirements, by category.
 
-Built once per request from the catalogue (a fixed number of queries); it also checks a
-single answer, so the autosave, the full-form save and the submission share one rule set.
+Built from the catalogue in a fixed number of queries and kept in the cache under the
+catalogue's version (roles/cache.py), so an autosave or a page view reads it without a
+query and a catalogue edit is seen at once. It also checks a single answer, so the
+autosave, the full-form save and the submission share one rule set.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
 
-from assessments.models import EVIDENCE_MAX_LENGTH, MAX_YEARS
+from django.core.exceptions import ValidationError
+from django.forms import Field
+
+from assessments.forms import EvidenceField, YearsField
 from assessments.scoring import EDUCATION_NAMES, EDUCATION_ORDER, LEVEL_NAMES, RoleSpec
+from roles.cache import cached_catalogue
 from roles.models import Role, Skill
 from roles.selectors import ladder_for, load_with_requirements, role_spec
 
@@ -72,11 +81,16 @@ class Questionnaire:
     sections: tuple[Section, ...]
     experience: tuple[ExperienceQuestion, ...]
 
-    @property
+    # Worked out once per questionnaire (and kept with it in the cache), not per lookup.
+    @cached_property
     def skill_questions(self) -> dict[str, SkillQuestion]:
         return {q.slug: q for section in self.sections for q in section.questions}
 
-    @property
+    @cached_property
+    def skill_slugs_by_id(self) -> dict[int, str]:
+        return {q.skill_id: q.slug for q in self.skill_questions.values()}
+
+    @cached_property
     def experience_slugs(self) -> set[str]:
         return {q.slug for q in self.experience}
 
@@ -84,6 +98,36 @@ class Questionnaire:
     def total(self) -> int:
         """Questions that need an answer: every skill, every experience, and education."""
         return len(self.skill_questions) + len(self.experience) + 1
+
+    def progress(
+        self, *, skills: Collection[str], experience: Collection[str], education: bool
+    ) -> dict[str, Any]:
+        """Answered against total, per section and overall, from the slugs answered."""
+        sections = [
+            {
+                "slug": section.slug,
+                "name": section.name,
+                "answered": sum(1 for q in section.questions if q.slug in skills),
+                "total": len(section.questions),
+            }
+            for section in self.sections
+        ]
+        background = sum(1 for q in self.experience if q.slug in experience) + education
+        sections.append(
+            {
+                "slug": "background",
+                "name": "Experience and education",
+                "answered": background,
+                "total": len(self.experience) + 1,
+            }
+        )
+        answered = sum(s["answered"] for s in sections)
+        return {
+            "sections": sections,
+            "answered": answered,
+            "total": self.total,
+            "percent": round(100 * answered / self.total),
+        }
 
     def parse(self, key: str, raw: str) -> ParsedAnswer:
         """Check one submitted field; raise AnswerError with a message a person understands."""
@@ -119,28 +163,20 @@ def parse_level(raw: str) -> int:
 
 
 def parse_years(raw: str) -> Decimal:
-    try:
-        years = Decimal(raw.strip().replace(",", "."))
-    except InvalidOperation as exc:
-        raise AnswerError("Enter years as a number, for example 3 or 4.5.") from exc
-    if not years.is_finite():
-        raise AnswerError("Enter years as a number, for example 3 or 4.5.")
-    if years < 0:
-        raise AnswerError("Years cannot be negative.")
-    if years > MAX_YEARS:
-        raise AnswerError(f"Enter at most {MAX_YEARS} years.")
-    if (years * 2) % 1:
-        raise AnswerError("Use whole or half years, for example 2 or 2.5.")
-    return years.quantize(Decimal("0.1"))
+    return _clean(YearsField(), raw)
 
 
 def parse_evidence(raw: str) -> str:
-    text = raw.strip()
-    if len(text) > EVIDENCE_MAX_LENGTH:
-        raise AnswerError(
-            f"Keep evidence to {EVIDENCE_MAX_LENGTH:,} characters; this has {len(text):,}."
-        )
-    return text
+    return _clean(EvidenceField(), raw)
+
+
+def _clean(field: Field, raw: str) -> Any:
+    """One answer through its form field: the same checks, null characters included,
+    as any form of the site, with the field's message for the person answering."""
+    try:
+        return field.clean(raw)
+    except ValidationError as exc:
+        raise AnswerError(" ".join(exc.messages)) from exc
 
 
 def _skill_question(skill: Skill) -> SkillQuestion:
@@ -156,6 +192,22 @@ def _skill_question(skill: Skill) -> SkillQuestion:
 
 def questionnaire_for(role: Role) -> Questionnaire:
     """Every skill and experience asked on the ladder up to `role`, in catalogue order."""
+    cached = cached_catalogue("questionnaire", lambda: questionnaire_built(role), role.pk)
+    return replace(cached, role=role)
+
+
+def questionnaire_of_role(role_id: int) -> Questionnaire:
+    """The questionnaire by its role's id: no query while the catalogue is unchanged."""
+    return cached_catalogue(
+        "questionnaire",
+        lambda: questionnaire_built(Role.objects.select_related("track").get(pk=role_id)),
+        role_id,
+    )
+
+
+def questionnaire_built(role: Role) -> Questionnaire:
+    """The questionnaire read from the catalogue now, bypassing the cache: for a
+    submission, which freezes what it was scored against."""
     rungs = load_with_requirements(ladder_for(role))
     skills: dict[int, Skill] = {}
     experience: dict[str, str] = {}

@@ -7,8 +7,9 @@ same thing, and nothing here reads today's catalogue.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Any
 
 from assessments.scoring import (
@@ -322,27 +323,82 @@ def progress_between(
 
 # --- closest roles --------------------------------------------------------------------
 
+# Below this share of a role's weight asked, a readiness would say more about what was not
+# asked than about the person: the role is offered to compare after rating more skills.
+CLOSEST_MIN_ASKED_SHARE = Fraction(1, 2)
 
-@dataclass(frozen=True)
-class RoleMatch:
-    slug: str
-    title: str
-    readiness: float
-    verdict: str
+
+def _asked_part(role: RoleSpec, *, skills: Set[str], experience: Set[str]) -> RoleSpec:
+    """The role's requirements that the questionnaire asked (education always is)."""
+    return replace(
+        role,
+        skills=tuple(s for s in role.skills if s.slug in skills),
+        experience=tuple(e for e in role.experience if e.slug in experience),
+    )
+
+
+def _total_weight(role: RoleSpec) -> int:
+    education = role.education.weight if role.education is not None else 0
+    return sum(s.weight for s in role.skills) + sum(e.weight for e in role.experience) + education
 
 
 def closest_roles(
-    answers: Mapping[str, Any], roles: Sequence[RoleSpec], *, limit: int = 5
-) -> list[RoleMatch]:
-    """Roles whose every skill the answers rate, by readiness: a skills matcher."""
-    rated = set(answers.get("skills", {}))
-    scored = []
+    answers: Answers,
+    roles: Sequence[RoleSpec],
+    *,
+    asked_skills: Iterable[str],
+    asked_experience: Iterable[str],
+) -> list[dict[str, Any]]:
+    """Every role scored on the requirements the answers cover (docs/scoring.md, "Closest
+    roles"), for the report document: `asked_share` is the share of the role's weight
+    that was asked. Roles with at least half asked come first, by readiness; the others
+    carry no readiness but `to_rate`, the requirements still to answer to compare."""
+    skills, experience = set(asked_skills), set(asked_experience)
+    comparable: list[dict[str, Any]] = []
+    to_compare: list[dict[str, Any]] = []
     for role in roles:
-        if not role.skills or not {s.slug for s in role.skills} <= rated:
-            continue
-        score = score_role(role, answers_from_frozen(answers))
-        scored.append(RoleMatch(role.slug, role.title, score.readiness, score.verdict))
-    return sorted(scored, key=lambda m: (-m.readiness, m.title))[:limit]
+        total = _total_weight(role)
+        if total == 0:
+            continue  # nothing to compare against
+        asked = _asked_part(role, skills=skills, experience=experience)
+        share = Fraction(_total_weight(asked), total)
+        entry: dict[str, Any] = {
+            "role": role.slug,
+            "title": role.title,
+            "readiness": None,
+            "verdict": None,
+            # Cut like coverage, so a role not fully asked never shows 1.0.
+            "asked_share": math.floor(share * 10000) / 10000,
+            "to_rate": (len(role.skills) - len(asked.skills))
+            + (len(role.experience) - len(asked.experience)),
+        }
+        if share >= CLOSEST_MIN_ASKED_SHARE:
+            score = score_role(asked, answers)
+            entry |= {"readiness": score.readiness, "verdict": score.verdict}
+            comparable.append(entry)
+        else:
+            to_compare.append(entry)
+    comparable.sort(key=lambda e: (-e["readiness"], -e["asked_share"], e["title"]))
+    to_compare.sort(key=lambda e: (e["to_rate"], e["title"]))
+    return comparable + to_compare
+
+
+@dataclass(frozen=True)
+class ClosestRoles:
+    """What the report page shows of the frozen closest roles."""
+
+    compared: list[dict[str, Any]]
+    to_compare: list[dict[str, Any]]
+
+
+def closest_roles_shown(entries: Sequence[Mapping[str, Any]], *, limit: int = 5) -> ClosestRoles:
+    compared = [
+        dict(e) | {"asked_percent": round(100 * e["asked_share"])}
+        for e in entries
+        if e["readiness"] is not None
+    ]
+    to_compare = [dict(e) for e in entries if e["readiness"] is None]
+    return ClosestRoles(compared=compared[:limit], to_compare=to_compare[:limit])
 
 
 # --- the readiness trend --------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The scoring contract of DESIGN.md ("Scoring"), as a pure module.
+"""The scoring contract (docs/scoring.md), as a pure module.
 
 Plain data in (role specs, answers, learning actions), a report out. No ORM, no
 request: the same functions score the command line, a live draft and a stored
@@ -28,6 +28,11 @@ EDUCATION_NAMES = {
 MAX_SELF_LEVEL = 5
 MAX_YEARS = 60
 WEEKS_PER_UNCOVERED_LEVEL = 6
+# Learning actions' efforts are weeks at this pace; a person may choose another.
+REFERENCE_PACE_HOURS = 5
+MIN_PACE_HOURS, MAX_PACE_HOURS = 1, 40
+FIRST_DAYS_WEEKS = 13  # "the first 90 days": what starts before week 13
+PACE_KEY = "pace_hours_per_week"
 WEEKS_PER_YEAR = 52
 EXPERIENCE_CATEGORY = "Experience"
 EDUCATION_CATEGORY = "Education"
@@ -65,9 +70,47 @@ class ExperienceSpec:
 
 @dataclass(frozen=True)
 class EducationSpec:
+    """`required` or higher; or, when an alternative is given, `alternative_level` or
+    higher together with `alternative_years` of the experience `alternative_experience`
+    (a slug of the same role's experience requirements)."""
+
     required: str
     weight: int
     essential: bool = False
+    alternative_level: str | None = None
+    alternative_experience: str | None = None
+    alternative_years: int | None = None
+
+    @property
+    def name(self) -> str:
+        name = EDUCATION_NAMES[self.required]
+        if self.alternative_level is None:
+            return name
+        return (
+            f"{name}, or {EDUCATION_NAMES[self.alternative_level]} "
+            f"with {self.alternative_years}+ years' experience"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        # Without an alternative, the same keys as before alternatives existed.
+        data = {"required": self.required, "weight": self.weight, "essential": self.essential}
+        if self.alternative_level is not None:
+            data |= {
+                "alternative_level": self.alternative_level,
+                "alternative_experience": self.alternative_experience,
+                "alternative_years": self.alternative_years,
+            }
+        return data
+
+    def met_by(self, answers: Answers) -> bool:
+        rank = EDUCATION_ORDER.index(answers.education)
+        if rank >= EDUCATION_ORDER.index(self.required):
+            return True
+        if self.alternative_level is None or self.alternative_experience is None:
+            return False
+        return rank >= EDUCATION_ORDER.index(self.alternative_level) and answers.years(
+            self.alternative_experience
+        ) >= (self.alternative_years or 0)
 
 
 @dataclass(frozen=True)
@@ -86,7 +129,7 @@ class RoleSpec:
             "title": self.title,
             "skills": [asdict(s) for s in self.skills],
             "experience": [asdict(e) for e in self.experience],
-            "education": None if self.education is None else asdict(self.education),
+            "education": None if self.education is None else self.education.to_dict(),
         }
 
     @classmethod
@@ -121,6 +164,8 @@ class Answers:
     skills: Mapping[str, int] = field(default_factory=dict)
     experience: Mapping[str, float] = field(default_factory=dict)
     education: str = "none"
+    # Not scored: it only sets the learning plan's calendar.
+    pace_hours_per_week: int | float = REFERENCE_PACE_HOURS
 
     def skill_level(self, slug: str) -> int:
         return self.skills.get(slug, 0)
@@ -153,7 +198,7 @@ def parse_answers(
     skill_slugs: Iterable[str],
     experience_slugs: Iterable[str],
 ) -> Answers:
-    """Validate an answers document (DESIGN.md "The report as data") against a questionnaire.
+    """Validate an answers document (docs/report.md) against a questionnaire.
 
     Raises AnswersError naming the first offending key; nothing is partially accepted.
     """
@@ -161,7 +206,7 @@ def parse_answers(
         return Answers()
     if not isinstance(raw, Mapping):
         raise AnswersError("answers", "must be an object with skills, experience and education")
-    unknown_sections = sorted(set(raw) - {"skills", "experience", "education"})
+    unknown_sections = sorted(set(raw) - {"skills", "experience", "education", PACE_KEY})
     if unknown_sections:
         raise AnswersError(unknown_sections[0], "is not a section of the answers")
     allowed_skills, allowed_experience = set(skill_slugs), set(experience_slugs)
@@ -199,7 +244,13 @@ def parse_answers(
     if education not in EDUCATION_ORDER:
         raise AnswersError("education", f"must be one of {', '.join(EDUCATION_ORDER)}")
 
-    return Answers(skills=dict(skills), experience=dict(experience), education=education)
+    pace = check_pace(raw[PACE_KEY]) if raw.get(PACE_KEY) is not None else REFERENCE_PACE_HOURS
+    return Answers(
+        skills=dict(skills),
+        experience=dict(experience),
+        education=education,
+        pace_hours_per_week=pace,
+    )
 
 
 # --- scoring --------------------------------------------------------------------------
@@ -264,6 +315,11 @@ class RoleScore:
     def essential_met(self) -> bool:
         return all(r.met for r in self.requirements if r.essential)
 
+    @property
+    def blockers(self) -> tuple[RequirementScore, ...]:
+        """The unmet essential requirements, in gap order."""
+        return tuple(r for r in self.requirements if r.essential and not r.met)
+
 
 def _skill_score(spec: SkillSpec, answers: Answers) -> RequirementScore:
     level = answers.skill_level(spec.slug)
@@ -302,23 +358,31 @@ def _experience_score(spec: ExperienceSpec, answers: Answers) -> RequirementScor
 def _education_score(spec: EducationSpec, answers: Answers) -> RequirementScore:
     required_rank = EDUCATION_ORDER.index(spec.required)
     self_rank = EDUCATION_ORDER.index(answers.education)
+    met = spec.met_by(answers)
     return RequirementScore(
         kind="education",
         slug="education",
-        name=EDUCATION_NAMES[spec.required],
+        name=spec.name,
         category=EDUCATION_CATEGORY,
         required=spec.required,
         self_value=answers.education,
         weight=spec.weight,
         essential=spec.essential,
-        coverage=Fraction(1 if self_rank >= required_rank else 0),
-        gap=max(0, required_rank - self_rank),
+        coverage=Fraction(1 if met else 0),
+        # Met by the alternative route: nothing left to gain, whatever the degree.
+        gap=0 if met else max(0, required_rank - self_rank),
     )
 
 
 def _gap_order(score: RequirementScore) -> tuple:
-    # Highest priority first; essential first on ties; then by name for a stable order.
-    return (-(score.priority or 0), not score.essential, score.name)
+    # Every kind together: unmet essentials first (a missing essential year of leadership
+    # must never sit below a nice-to-have skill), then by weighted shortfall, then by name.
+    # Met requirements have no shortfall, so they come last.
+    return (
+        not (score.essential and not score.met),
+        -score.weight * (1 - score.coverage),
+        score.name,
+    )
 
 
 def weighted_readiness(scores: Sequence[RequirementScore]) -> float:
@@ -340,15 +404,19 @@ def verdict_for(readiness: float, *, essential_met: bool) -> str:
 
 
 def score_role(role: RoleSpec, answers: Answers) -> RoleScore:
-    skills = sorted((_skill_score(s, answers) for s in role.skills), key=_gap_order)
-    others = [_experience_score(e, answers) for e in role.experience]
+    scores = [_skill_score(s, answers) for s in role.skills]
+    scores += [_experience_score(e, answers) for e in role.experience]
     if role.education is not None:
-        others.append(_education_score(role.education, answers))
-    requirements = (*skills, *others)
+        scores.append(_education_score(role.education, answers))
+    requirements = tuple(sorted(scores, key=_gap_order))
 
     by_category: dict[str, list[RequirementScore]] = {}
     for spec in role.skills:  # category order follows the role's own skill order
         by_category.setdefault(spec.category, [])
+    if role.experience:
+        by_category.setdefault(EXPERIENCE_CATEGORY, [])
+    if role.education is not None:
+        by_category.setdefault(EDUCATION_CATEGORY, [])
     for score in requirements:
         by_category.setdefault(score.category, []).append(score)
 
@@ -449,14 +517,66 @@ def plan_actions(score: RoleScore, actions: Sequence[ActionSpec]) -> list[Planne
     return plan
 
 
-def time_to_ready_weeks(score: RoleScore, plan: Sequence[PlannedAction]) -> int:
-    """Skill work and experience accrue in parallel, so the longer of the two."""
-    learning = sum(step.effort_weeks for step in plan)
+@dataclass(frozen=True)
+class ScheduledAction:
+    """A planned action placed on the calendar at a pace: it runs from `start` to `end`
+    (weeks from now), one action after the other."""
+
+    action: PlannedAction
+    start: Fraction
+    end: Fraction
+
+    @property
+    def in_first_days(self) -> bool:
+        return self.start < FIRST_DAYS_WEEKS
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.action.to_dict() | {
+            "start_week": _weeks(self.start),
+            "end_week": _weeks(self.end),
+        }
+
+
+def _weeks(value: Fraction) -> int | float:
+    """Whole weeks stay whole; otherwise one decimal, for people to read."""
+    return int(value) if value.denominator == 1 else round(float(value), 1)
+
+
+def schedule_plan(
+    plan: Sequence[PlannedAction], *, pace_hours_per_week: int | float = REFERENCE_PACE_HOURS
+) -> list[ScheduledAction]:
+    """Each action lasts effort × reference pace / chosen pace weeks, in plan order."""
+    pace = Fraction(str(pace_hours_per_week))
+    scheduled: list[ScheduledAction] = []
+    start = Fraction(0)
+    for action in plan:
+        end = start + action.effort_weeks * Fraction(REFERENCE_PACE_HOURS) / pace
+        scheduled.append(ScheduledAction(action, start, end))
+        start = end
+    return scheduled
+
+
+def time_to_ready_weeks(score: RoleScore, schedule: Sequence[ScheduledAction]) -> int:
+    """Skills are learnt while experience grows, so the later of the plan's end and the
+    largest experience shortfall (years × 52), in whole weeks rounded up."""
+    learning = schedule[-1].end if schedule else Fraction(0)
     experience_years = max(
         (Fraction(r.gap) for r in score.requirements if r.kind == "experience"),
         default=Fraction(0),
     )
-    return max(learning, math.ceil(experience_years * WEEKS_PER_YEAR))
+    return math.ceil(max(learning, experience_years * WEEKS_PER_YEAR))
+
+
+def check_pace(pace: object) -> int | float:
+    """A pace in hours a week, 1 to 40; raises AnswersError otherwise."""
+    key = PACE_KEY
+    if not _is_number(pace) or (isinstance(pace, float) and not math.isfinite(pace)):
+        raise AnswersError(key, f"must be a number of hours a week, not {pace!r}")
+    if not MIN_PACE_HOURS <= pace <= MAX_PACE_HOURS:
+        raise AnswersError(
+            key, f"must be from {MIN_PACE_HOURS} to {MAX_PACE_HOURS} hours a week, not {pace}"
+        )
+    return pace
 
 
 # --- the report -----------------------------------------------------------------------
@@ -478,13 +598,16 @@ def build_report(
     ladder: Sequence[RoleSpec],
     answers: Answers,
     actions: Sequence[ActionSpec] = (),
+    pace_hours_per_week: int | float = REFERENCE_PACE_HOURS,
 ) -> dict[str, Any]:
-    """The report document of DESIGN.md. `ladder` lists the rungs lowest first and ends
-    with the target."""
+    """The report document (docs/report.md). `ladder` lists the rungs lowest first and ends
+    with the target. The pace changes the plan's calendar, never a score."""
     score = score_role(target, answers)
     rungs = [score if rung.slug == target.slug else score_role(rung, answers) for rung in ladder]
     current, next_step = ladder_position(rungs)
-    plan = plan_actions(score, actions)
+    schedule = schedule_plan(
+        plan_actions(score, actions), pace_hours_per_week=check_pace(pace_hours_per_week)
+    )
     return {
         "role": target.slug,
         "role_title": target.title,
@@ -499,8 +622,10 @@ def build_report(
         ],
         "current_rung": current,
         "next_step": next_step,
-        "actions": [step.to_dict() for step in plan],
-        "time_to_ready_weeks": time_to_ready_weeks(score, plan),
+        "blockers": [r.slug for r in score.blockers],
+        "actions": [step.to_dict() for step in schedule],
+        "pace_hours_per_week": pace_hours_per_week,
+        "time_to_ready_weeks": time_to_ready_weeks(score, schedule),
     }
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from assessments.models import Assessment, ShareLink
+from typing import Any
+
+from assessments.models import Assessment, ExperienceAnswer, ShareLink, SkillAnswer
+from assessments.questionnaire import Questionnaire
 from assessments.scoring import RoleSpec
+from roles.cache import cached_catalogue
 from roles.models import Role
 from roles.selectors import load_with_requirements, role_spec
 
@@ -25,15 +29,41 @@ def previous_submission(assessment: Assessment) -> Assessment | None:
             submitted_at__lt=assessment.submitted_at,
         )
         .select_related("role")
-        .only("answers_frozen", "submitted_at", "role__title")
+        # Its answers only when its progress section is made (then kept).
+        .only("submitted_at", "role__title")
         .order_by("-submitted_at")
         .first()
     )
 
 
-def published_role_specs() -> list[RoleSpec]:
+def published_role_specs(*, cached: bool = True) -> list[RoleSpec]:
+    """Every published role's requirements, for closest roles: no query while the catalogue
+    is unchanged (with `cached`), or read from the catalogue now."""
+    if not cached:
+        return _published_role_specs()
+    return cached_catalogue("published-role-specs", _published_role_specs)
+
+
+def _published_role_specs() -> list[RoleSpec]:
     roles = list(Role.objects.published().order_by("track__order", "rank", "title"))
     return [role_spec(role) for role in load_with_requirements(roles)]
+
+
+def draft_progress(assessment: Assessment, questionnaire: Questionnaire) -> dict[str, Any]:
+    """A draft's progress from the ids of what it answered: two small queries, whatever
+    the number of questions."""
+    slugs = questionnaire.skill_slugs_by_id
+    skill_ids = SkillAnswer.objects.filter(assessment_id=assessment.pk).values_list(
+        "skill_id", flat=True
+    )
+    experience = ExperienceAnswer.objects.filter(assessment_id=assessment.pk).values_list(
+        "slug", flat=True
+    )
+    return questionnaire.progress(
+        skills={slugs[i] for i in skill_ids if i in slugs},
+        experience=set(experience),
+        education=assessment.education is not None,
+    )
 
 
 def share_links_of(assessment: Assessment) -> list[ShareLink]:

@@ -15,11 +15,15 @@ from django.utils import timezone
 from assessments.models import Assessment, ExperienceAnswer, ShareLink, SkillAnswer
 from assessments.questionnaire import (
     EDUCATION_KEY,
+    EVIDENCE_PREFIX,
     AnswerError,
     ParsedAnswer,
     Questionnaire,
+    questionnaire_built,
     questionnaire_for,
+    questionnaire_of_role,
 )
+from assessments.report import answers_from_frozen, closest_roles
 from assessments.scoring import (
     EDUCATION_ORDER,
     ActionSpec,
@@ -29,14 +33,16 @@ from assessments.scoring import (
     parse_answers,
     questionnaire_scope,
 )
+from assessments.selectors import published_role_specs
 from coaching.services import shares_for_new_submission
 from roles.models import Role, SalaryFigure
 from roles.selectors import action_specs, ladder_specs
 
 
-def report_preview(*, role: Role, raw_answers: object) -> dict[str, Any]:
+def report_preview(*, role: Role, raw_answers: object, pace: object = None) -> dict[str, Any]:
     """Score raw answers against `role` and its ladder as the catalogue stands, saving nothing.
 
+    `pace` (hours a week) overrides the answers' own; it sets the plan, never the score.
     Raises AnswersError (naming the key) for answers outside the role's questionnaire.
     """
     ladder = ladder_specs(role)
@@ -44,7 +50,20 @@ def report_preview(*, role: Role, raw_answers: object) -> dict[str, Any]:
     answers = parse_answers(raw_answers, skill_slugs=skill_slugs, experience_slugs=experience_slugs)
     # Only what scoring reads: a submission's snapshot also keeps branches and salaries.
     actions = action_specs(s.slug for s in ladder[-1].skills)
-    return build_report(target=ladder[-1], ladder=ladder, answers=answers, actions=actions)
+    report = build_report(
+        target=ladder[-1],
+        ladder=ladder,
+        answers=answers,
+        actions=actions,
+        pace_hours_per_week=answers.pace_hours_per_week if pace is None else pace,
+    )
+    report["closest_roles"] = closest_roles(
+        answers,
+        published_role_specs(),
+        asked_skills=skill_slugs,
+        asked_experience=experience_slugs,
+    )
+    return report
 
 
 # --- snapshots ------------------------------------------------------------------------
@@ -81,12 +100,29 @@ def snapshot_data(ladder: list[RoleSpec], *, role: Role) -> dict[str, Any]:
 
 
 def report_from_snapshot(snapshot: Mapping[str, Any], answers: Answers) -> dict[str, Any]:
+    """The report document from a snapshot, its closest roles as they were frozen."""
     ladder = [RoleSpec.from_dict(rung) for rung in snapshot["ladder"]]
-    return build_report(
+    report = build_report(
         target=ladder[-1],
         ladder=ladder,
         answers=answers,
         actions=[ActionSpec(**a) for a in snapshot["actions"]],
+    )
+    if "closest_roles" in snapshot:
+        report["closest_roles"] = snapshot["closest_roles"]
+    return report
+
+
+def closest_roles_frozen(snapshot: Mapping[str, Any], answers: Answers) -> list[dict[str, Any]]:
+    """Closest roles for a submission: every published role as the catalogue stands now
+    (read from it, not from the cache), scored on what the snapshot's questionnaire asked."""
+    ladder = [RoleSpec.from_dict(rung) for rung in snapshot["ladder"]]
+    skill_slugs, experience_slugs = questionnaire_scope(ladder)
+    return closest_roles(
+        answers,
+        published_role_specs(cached=False),
+        asked_skills=skill_slugs,
+        asked_experience=experience_slugs,
     )
 
 
@@ -131,83 +167,185 @@ def assessment_start(*, owner: Owner, role: Role) -> tuple[Assessment, bool]:
         return draft_for(owner=owner, role=role), False  # type: ignore[return-value]
 
 
-def _locked_draft(assessment_id: Any) -> Assessment:
-    assessment = Assessment.objects.select_for_update().get(pk=assessment_id)
+class AssessmentNotFound(Assessment.DoesNotExist):
+    """No assessment with this id belongs to whoever asked."""
+
+
+class AssessmentSubmittedError(AnswerError):
+    """An answer to an assessment that was submitted meanwhile (another tab, a retry)."""
+
+
+def _locked_draft(assessment_id: Any, owner: Owner | None = None) -> Assessment:
+    """The draft's row, locked until the transaction ends: ownership, lock and status in
+    one query. Only the columns an answer changes or needs are loaded."""
+    rows = Assessment.objects.select_for_update().only("id", "role_id", "status", "education")
+    if owner is not None:
+        rows = rows.filter(**owner.filter())
+    assessment = rows.filter(pk=assessment_id).first()
+    if assessment is None:
+        raise AssessmentNotFound("No such assessment")
     if not assessment.is_draft:
-        raise AnswerError("This assessment was submitted and can no longer be changed.")
+        raise AssessmentSubmittedError(
+            "This assessment was submitted and can no longer be changed."
+        )
     return assessment
 
 
+def _skill_answers_upsert(rows: Iterable[SkillAnswer], *, fields: list[str]) -> None:
+    """Insert or update in one statement, keyed by (assessment, skill)."""
+    SkillAnswer.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["assessment", "skill"],
+        update_fields=[*fields, "updated_at"],
+    )
+
+
+def _experience_answers_upsert(rows: Iterable[ExperienceAnswer]) -> None:
+    ExperienceAnswer.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["assessment", "slug"],
+        update_fields=["years", "updated_at"],
+    )
+
+
 def _store(assessment: Assessment, answer: ParsedAnswer, questionnaire: Questionnaire) -> None:
+    """Store one answer, one statement at most; education is left on `assessment` for the
+    caller's update of the row."""
     if answer.kind == "education":
         assessment.education = EDUCATION_ORDER.index(str(answer.value))
     elif answer.kind == "experience":
-        ExperienceAnswer.objects.update_or_create(
-            assessment=assessment, slug=answer.slug, defaults={"years": answer.value}
+        _experience_answers_upsert(
+            [ExperienceAnswer(assessment_id=assessment.pk, slug=answer.slug, years=answer.value)]
+        )
+    elif answer.kind == "skill":
+        skill_id = questionnaire.skill_questions[answer.slug].skill_id
+        _skill_answers_upsert(
+            [SkillAnswer(assessment_id=assessment.pk, skill_id=skill_id, level=answer.value)],
+            fields=["level"],
         )
     else:
-        question = questionnaire.skill_questions[answer.slug]
-        existing = SkillAnswer.objects.filter(
-            assessment=assessment, skill_id=question.skill_id
-        ).first()
-        if answer.kind == "skill":
-            if existing is None:
-                SkillAnswer.objects.create(
-                    assessment=assessment, skill_id=question.skill_id, level=answer.value
-                )
-            else:
-                existing.level = answer.value
-                existing.save(update_fields=["level", "updated_at"])
-        elif existing is None:
+        skill_id = questionnaire.skill_questions[answer.slug].skill_id
+        updated = SkillAnswer.objects.filter(assessment_id=assessment.pk, skill_id=skill_id).update(
+            evidence=answer.value, updated_at=timezone.now()
+        )
+        if not updated:
             # Evidence before a level: kept on the page until a level is chosen.
             raise AnswerError("Choose a level for this skill before adding evidence.")
-        else:
-            existing.evidence = answer.value
-            existing.save(update_fields=["evidence", "updated_at"])
 
 
 @transaction.atomic
 def answer_save(
-    *, assessment_id: Any, questionnaire: Questionnaire, key: str, raw: str
+    *,
+    assessment_id: Any,
+    key: str,
+    raw: str,
+    questionnaire: Questionnaire | None = None,
+    owner: Owner | None = None,
 ) -> Assessment:
-    """Save one answer and return the assessment as saved. The assessment row is locked,
-    so concurrent saves from two tabs apply one after the other and each question keeps
-    the last answer given."""
-    assessment = _locked_draft(assessment_id)  # "submitted" outranks any other complaint
+    """Save one answer and return the assessment as saved (its id, role, status and
+    education). The assessment row is locked, so concurrent saves from two tabs apply one
+    after the other and each question keeps the last answer given. With `owner`, an
+    assessment of anyone else's is AssessmentNotFound."""
+    assessment = _locked_draft(assessment_id, owner)  # "submitted" outranks any complaint
+    questionnaire = questionnaire or questionnaire_of_role(assessment.role_id)
     answer = questionnaire.parse(key, raw)
     _store(assessment, answer, questionnaire)
     # Evidence belongs to its skill's question: resume there.
     assessment.last_question = (
         f"skill-{answer.slug}" if answer.kind in ("skill", "evidence") else key
     )
-    assessment.save(update_fields=["education", "last_question", "updated_at"])
+    Assessment.objects.filter(pk=assessment.pk).update(
+        education=assessment.education,
+        last_question=assessment.last_question,
+        updated_at=timezone.now(),
+    )
     return assessment
 
 
 @transaction.atomic
 def answers_save_all(
-    *, assessment_id: Any, questionnaire: Questionnaire, data: Mapping[str, str]
+    *,
+    assessment_id: Any,
+    data: Mapping[str, str],
+    questionnaire: Questionnaire | None = None,
+    owner: Owner | None = None,
 ) -> dict[str, str]:
     """Save every answer of a full form post. Valid answers are saved even when others are
-    not; returns the errors by field so the page can show them beside their questions."""
-    assessment = _locked_draft(assessment_id)
+    not; returns the errors by field so the page can show them beside their questions.
+    A fixed number of statements, however many questions the form holds."""
+    assessment = _locked_draft(assessment_id, owner)
+    questionnaire = questionnaire or questionnaire_of_role(assessment.role_id)
     errors: dict[str, str] = {}
-    parsed: list[ParsedAnswer] = []
+    levels: dict[str, int] = {}
+    evidence: dict[str, str] = {}
+    years: dict[str, Decimal] = {}
     for key, raw in data.items():
         if key in NOT_ANSWERS or raw == "":
             continue
         try:
-            parsed.append(questionnaire.parse(key, raw))
+            answer = questionnaire.parse(key, raw)
         except AnswerError as exc:
             errors[key] = str(exc)
-    # Levels before evidence, so a level and its evidence given together both save.
-    for answer in sorted(parsed, key=lambda a: a.kind == "evidence"):
-        try:
-            _store(assessment, answer, questionnaire)
-        except AnswerError as exc:
-            errors[f"evidence-{answer.slug}"] = str(exc)
-    assessment.save(update_fields=["education", "updated_at"])
+            continue
+        if answer.kind == "education":
+            assessment.education = EDUCATION_ORDER.index(str(answer.value))
+        elif answer.kind == "experience":
+            years[answer.slug] = Decimal(answer.value)
+        elif answer.kind == "skill":
+            levels[answer.slug] = int(answer.value)
+        else:
+            evidence[answer.slug] = str(answer.value)
+    if levels or evidence:
+        _skill_answers_store(assessment, questionnaire, levels, evidence, errors)
+    if years:
+        _experience_answers_upsert(
+            ExperienceAnswer(assessment_id=assessment.pk, slug=slug, years=value)
+            for slug, value in years.items()
+        )
+    Assessment.objects.filter(pk=assessment.pk).update(
+        education=assessment.education, updated_at=timezone.now()
+    )
     return errors
+
+
+def _skill_answers_store(
+    assessment: Assessment,
+    questionnaire: Questionnaire,
+    levels: Mapping[str, int],
+    evidence: Mapping[str, str],
+    errors: dict[str, str],
+) -> None:
+    """Levels and evidence of many skills in one upsert: what the post leaves out keeps
+    its saved value; evidence for a skill with no level, saved or given, is refused."""
+    questions = questionnaire.skill_questions
+    saved = {
+        skill_id: (level, text)
+        for skill_id, level, text in SkillAnswer.objects.filter(
+            assessment_id=assessment.pk
+        ).values_list("skill_id", "level", "evidence")
+    }
+    rows = []
+    for slug in sorted(levels.keys() | evidence.keys()):
+        skill_id = questions[slug].skill_id
+        saved_level, saved_evidence = saved.get(skill_id, (None, ""))
+        level = levels.get(slug, saved_level)
+        if level is None:
+            errors[f"{EVIDENCE_PREFIX}{slug}"] = (
+                "Choose a level for this skill before adding evidence."
+            )
+            continue
+        rows.append(
+            SkillAnswer(
+                assessment_id=assessment.pk,
+                skill_id=skill_id,
+                level=level,
+                evidence=evidence.get(slug, saved_evidence),
+            )
+        )
+    if rows:
+        _skill_answers_upsert(rows, fields=["level", "evidence"])
 
 
 # --- reading answers ------------------------------------------------------------------
@@ -287,12 +425,15 @@ def assessment_submit(*, assessment_id: Any) -> Assessment:
     )
     if not assessment.is_draft:
         raise AlreadySubmitted
-    questionnaire = questionnaire_for(assessment.role)
+    # Read from the catalogue, not the cache: this is what the report is frozen against.
+    questionnaire = questionnaire_built(assessment.role)
     answers = draft_answers(assessment)
     missing = answers.missing(questionnaire)
     if missing:
         raise IncompleteAssessment(missing)
     snapshot = snapshot_data(list(questionnaire.ladder), role=assessment.role)
+    # Frozen with the report: a role edited or published later changes nothing here.
+    snapshot["closest_roles"] = closest_roles_frozen(snapshot, answers.to_answers())
     report = report_from_snapshot(snapshot, answers.to_answers())
     assessment.snapshot = snapshot
     assessment.answers_frozen = answers.to_json()
@@ -304,6 +445,20 @@ def assessment_submit(*, assessment_id: Any) -> Assessment:
     assessment.save()
     shares_for_new_submission(assessment=assessment)
     return assessment
+
+
+def report_closest_roles_backfill(*, assessment: Assessment) -> None:
+    """Give a report submitted before closest roles were frozen its closest roles, once:
+    scored on today's catalogue (the best there is) and stored, so no page scores them."""
+    if "closest_roles" in assessment.report:
+        return
+    answers = answers_from_frozen(assessment.answers_frozen or {})
+    closest = closest_roles_frozen(assessment.snapshot, answers)
+    assessment.snapshot = dict(assessment.snapshot) | {"closest_roles": closest}
+    assessment.report = dict(assessment.report) | {"closest_roles": closest}
+    Assessment.objects.filter(pk=assessment.pk).update(
+        snapshot=assessment.snapshot, report=assessment.report
+    )
 
 
 @transaction.atomic

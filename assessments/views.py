@@ -1,35 +1,43 @@
 from __future__ import annotations
 
+import functools
+import hashlib
 import uuid
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.views.decorators.http import require_http_methods, require_POST
+from django.template.loader import get_template, render_to_string
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from assessments import report as report_views
-from assessments.exports import render_pdf, report_document_csv, report_document_json
+from assessments.exports import report_document_csv, report_document_json
 from assessments.forms import ShareLinkForm
-from assessments.models import Assessment
+from assessments.models import Assessment, ReportPDF
 from assessments.questionnaire import (
     EDUCATION_CHOICES,
     EDUCATION_KEY,
     AnswerError,
     Questionnaire,
     questionnaire_for,
+    questionnaire_of_role,
 )
 from assessments.scoring import LEVEL_NAMES
 from assessments.selectors import (
+    draft_progress,
     previous_submission,
-    published_role_specs,
     share_links_of,
     shared_assessment,
 )
 from assessments.services import (
     AlreadySubmitted,
+    AssessmentNotFound,
+    AssessmentSubmittedError,
     DraftAnswers,
     IncompleteAssessment,
     Owner,
@@ -42,10 +50,13 @@ from assessments.services import (
     draft_answers,
     draft_for,
     owned_assessments,
+    report_closest_roles_backfill,
     share_link_create,
     share_link_revoke,
 )
+from assessments.tasks import report_pdf_prepare, report_pdf_request, report_pdf_retry
 from coaching.selectors import calibration_rows, notes_for_owner
+from roles.cache import cached_catalogue
 from roles.models import Role
 
 VISITOR_SESSION_KEY = "careerpath_visitor"
@@ -64,13 +75,19 @@ def _owner(request: HttpRequest, *, create: bool = False) -> Owner | None:
     return Owner(visitor_token=token) if token else None
 
 
-def _get_assessment_for_request(request: HttpRequest, pk: uuid.UUID) -> Assessment:
-    """The assessment if it belongs to whoever asks; a 404 otherwise, so ids reveal nothing."""
+def _get_assessment_for_request(
+    request: HttpRequest, pk: uuid.UUID, *, defer: tuple[str, ...] = ()
+) -> Assessment:
+    """The assessment if it belongs to whoever asks; a 404 otherwise, so ids reveal nothing.
+    `defer` leaves out columns the caller rarely reads (loaded on first use)."""
     owner = _owner(request)
     if owner is None:
         raise Http404("No such assessment")
     assessment = (
-        Assessment.objects.select_related("role__track").filter(pk=pk, **owner.filter()).first()
+        Assessment.objects.select_related("role__track")
+        .defer(*defer)
+        .filter(pk=pk, **owner.filter())
+        .first()
     )
     if assessment is None:
         raise Http404("No such assessment")
@@ -81,33 +98,47 @@ def _get_assessment_for_request(request: HttpRequest, pk: uuid.UUID) -> Assessme
 
 
 def _progress(questionnaire: Questionnaire, answers: DraftAnswers) -> dict[str, Any]:
-    sections = [
-        {
-            "slug": section.slug,
-            "name": section.name,
-            "answered": sum(1 for q in section.questions if q.slug in answers.levels),
-            "total": len(section.questions),
-        }
-        for section in questionnaire.sections
-    ]
-    background = sum(1 for q in questionnaire.experience if q.slug in answers.years) + (
-        answers.education is not None
+    return questionnaire.progress(
+        skills=answers.levels.keys(),
+        experience=answers.years.keys(),
+        education=answers.education is not None,
     )
-    sections.append(
-        {
-            "slug": "background",
-            "name": "Experience and education",
-            "answered": background,
-            "total": len(questionnaire.experience) + 1,
+
+
+SKILL_QUESTION_TEMPLATE = "assessments/_skill_question.html"
+ANSWER_URL_SLOT = "\x00answer-url\x00"  # never in a catalogue text, untouched by escaping
+
+
+def _question_fragments(questionnaire: Questionnaire) -> dict[str, dict[int | None, str]]:
+    """Every skill question rendered once per level chosen (or none), with no evidence nor
+    error, kept with the questionnaire: a page of fifty questions joins strings instead of
+    rendering three hundred radio buttons. Its answer URL is a slot filled per page."""
+    template = get_template(SKILL_QUESTION_TEMPLATE)
+    version = hashlib.sha256(template.template.source.encode()).hexdigest()[:12]
+
+    def build() -> dict[str, dict[int | None, str]]:
+        return {
+            q.slug: {
+                chosen: template.render(
+                    {
+                        "q": q,
+                        "row": {"chosen": chosen, "evidence": "", "error": ""},
+                        "answer_url": ANSWER_URL_SLOT,
+                    }
+                )
+                for chosen in (None, *range(6))
+            }
+            for q in questionnaire.skill_questions.values()
         }
-    )
-    answered = sum(s["answered"] for s in sections)
-    return {
-        "sections": sections,
-        "answered": answered,
-        "total": questionnaire.total,
-        "percent": round(100 * answered / questionnaire.total),
-    }
+
+    return cached_catalogue("question-html", build, questionnaire.role.pk, version)
+
+
+def _question_html(
+    fragments: dict[str, dict[int | None, str]], slug: str, chosen: int | None, url: str
+) -> str:
+    # The template's own escaped output with the URL (from reverse(), so safe) put in.
+    return mark_safe(fragments[slug][chosen].replace(ANSWER_URL_SLOT, url))
 
 
 def _questionnaire_context(
@@ -116,8 +147,11 @@ def _questionnaire_context(
     answers: DraftAnswers,
     errors: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The questions with their saved answers and errors, ready for the template."""
+    """The questions with their saved answers and errors, ready for the template. A
+    question with no evidence and no error comes pre-rendered (`html`)."""
     errors = errors or {}
+    fragments = _question_fragments(questionnaire)
+    answer_url = reverse("assessments:answer", args=[assessment.pk])
     sections = [
         {
             "slug": section.slug,
@@ -129,6 +163,9 @@ def _questionnaire_context(
                     "evidence": answers.evidence.get(q.slug, ""),
                     "error": errors.get(q.key, ""),
                     "evidence_error": errors.get(q.evidence_key, ""),
+                    "html": ""
+                    if answers.evidence.get(q.slug) or q.key in errors or q.evidence_key in errors
+                    else _question_html(fragments, q.slug, answers.levels.get(q.slug), answer_url),
                 }
                 for q in section.questions
             ],
@@ -197,28 +234,27 @@ def questionnaire(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 @require_POST
 def answer(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    """Autosave of one answer (htmx). Answers with the question's status and the progress."""
-    assessment = _get_assessment_for_request(request, pk)
+    """Autosave of one answer (htmx). Answers with the question's status and the progress.
+    Ownership, the lock and the draft check are one query in the service."""
+    owner = _owner(request)
+    if owner is None:
+        raise Http404("No such assessment")
     fields = [key for key in request.POST if key != "csrfmiddlewaretoken"]
     if len(fields) != 1:
         return HttpResponse("Send exactly one answer.", status=400, content_type="text/plain")
     key = fields[0]
-    questions = questionnaire_for(assessment.role)
     context: dict[str, Any] = {"key": key}
     try:
-        assessment = answer_save(
-            assessment_id=assessment.pk,
-            questionnaire=questions,
-            key=key,
-            raw=request.POST[key],
-        )
+        assessment = answer_save(owner=owner, assessment_id=pk, key=key, raw=request.POST[key])
+    except AssessmentNotFound as exc:
+        raise Http404("No such assessment") from exc
     except AnswerError as exc:
-        assessment.refresh_from_db()
-        submitted = not assessment.is_draft
+        submitted = isinstance(exc, AssessmentSubmittedError)
         context |= {"error": str(exc), "submitted": submitted}
         status = 409 if submitted else 422
         return render(request, "assessments/_answer_status.html", context, status=status)
-    context["progress"] = _progress(questions, draft_answers(assessment))
+    questions = questionnaire_of_role(assessment.role_id)
+    context["progress"] = draft_progress(assessment, questions)
     return render(request, "assessments/_answer_status.html", context)
 
 
@@ -242,6 +278,7 @@ def submit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             return _render_review(request, assessment, status=422)
         else:
             messages.success(request, "Submitted. Here is where you stand.")
+            report_pdf_prepare(assessment=assessment, base_url=request.build_absolute_uri("/"))
         if request.htmx:
             return HttpResponseClientRedirect(assessment.get_absolute_url())
         return redirect(assessment)
@@ -258,17 +295,14 @@ def _render_review(
     return render(request, "assessments/submit.html", context, status=status)
 
 
-def report_context(assessment: Assessment, *, owner_view: bool) -> dict[str, Any]:
-    """Everything the report shows, from the assessment's snapshot and frozen answers.
-
-    `owner_view` adds what only the owner sees: progress against their earlier
-    assessments and their share links."""
+def _frozen_report_context(assessment: Assessment) -> dict[str, Any]:
+    """What the frozen part of the report shows, from the snapshot and frozen answers."""
     report, snapshot, answers = assessment.report, assessment.snapshot, assessment.answers_frozen
     skills = [r for r in report["requirements"] if r["kind"] == "skill"]
     salaries = snapshot.get("salaries", {})
     next_step = report["next_step"]
     ladder_titles = {rung["role"]: rung["title"] for rung in report["ladder"]}
-    context: dict[str, Any] = {
+    return {
         "assessment": assessment,
         "report": report,
         "snapshot": snapshot,
@@ -288,20 +322,84 @@ def report_context(assessment: Assessment, *, owner_view: bool) -> dict[str, Any
         "target_salary": salaries.get(report["role"], []),
         "next_step_title": ladder_titles.get(next_step, ""),
         "next_step_salary": salaries.get(next_step, []) if next_step != report["role"] else [],
-        "closest_roles": report_views.closest_roles(answers, published_role_specs()),
+        "closest_roles": report_views.closest_roles_shown(report.get("closest_roles", [])),
         "evidence": answers.get("evidence", {}),
-        "owner_view": owner_view,
     }
-    if owner_view:
-        previous = previous_submission(assessment)
-        context["progress"] = previous and report_views.progress_between(
-            snapshot=snapshot,
-            report=report,
-            answers=answers,
+
+
+FROZEN_REPORT_TEMPLATE = "assessments/_report_frozen.html"
+PROGRESS_TEMPLATE = "assessments/_report_progress.html"
+PROGRESS_MARKER = "<!--progress-->"
+# A submitted report never changes, so its HTML may stay as long as the cache keeps it.
+REPORT_BODY_TIMEOUT = 30 * 24 * 60 * 60
+
+
+@functools.cache
+def _frozen_template_version() -> str:
+    """Changes with the frozen report's templates, so a deploy never serves old HTML."""
+    names = (
+        FROZEN_REPORT_TEMPLATE,
+        PROGRESS_TEMPLATE,
+        "assessments/_radar.html",
+        "assessments/_salary.html",
+    )
+    sources = "".join(get_template(name).template.source for name in names)
+    return hashlib.sha256(sources.encode()).hexdigest()[:12]
+
+
+def report_body(assessment: Assessment, *, pdf: bool = False) -> dict[str, str]:
+    """The frozen part of a submitted report, rendered once and kept, split where the live
+    progress section goes: a page view renders only what is per viewer."""
+    variant = "pdf" if pdf else "page"
+    key = f"report-body:{_frozen_template_version()}:{assessment.pk}:{variant}"
+    html = cache.get(key)
+    if html is None:
+        report_closest_roles_backfill(assessment=assessment)
+        context = _frozen_report_context(assessment) | {"pdf": pdf}
+        html = render_to_string(FROZEN_REPORT_TEMPLATE, context)
+        cache.set(key, html, REPORT_BODY_TIMEOUT)
+    head, _, main = html.partition(PROGRESS_MARKER)
+    # Our own render of escaped template output, split in two: safe as it was.
+    return {"head": mark_safe(head), "main": mark_safe(main)}
+
+
+def report_progress_html(assessment: Assessment) -> str:
+    """Progress since the owner's previous submission, rendered once per pair and kept:
+    both are frozen, so only which submission came before is read per view."""
+    previous = previous_submission(assessment)
+    if previous is None:
+        return ""
+    key = f"report-progress:{_frozen_template_version()}:{assessment.pk}:{previous.pk}"
+    html = cache.get(key)
+    if html is None:
+        progress = report_views.progress_between(
+            snapshot=assessment.snapshot,
+            report=assessment.report,
+            answers=assessment.answers_frozen,
             previous_answers=previous.answers_frozen,
             previous_date=previous.submitted_at,
             previous_role_title=previous.role.title,
         )
+        context = {"progress": progress, "report": assessment.report}
+        html = render_to_string(PROGRESS_TEMPLATE, context)
+        cache.set(key, html, REPORT_BODY_TIMEOUT)
+    return mark_safe(html)  # our own render
+
+
+def report_context(
+    assessment: Assessment, *, owner_view: bool, pdf: bool = False
+) -> dict[str, Any]:
+    """Everything the report shows: the frozen body (kept, see `report_body`) and what is
+    live per viewer. `owner_view` adds what only the owner sees: progress against their
+    earlier assessments, coaches' notes and calibrations, and their share links."""
+    context: dict[str, Any] = {
+        "assessment": assessment,
+        "report": assessment.report,
+        "report_body": report_body(assessment, pdf=pdf),
+        "owner_view": owner_view,
+    }
+    if owner_view:
+        context["progress_html"] = report_progress_html(assessment)
         context["share_links"] = share_links_of(assessment)
         context["share_form"] = ShareLinkForm()
         context["coach_notes"] = notes_for_owner(assessment)
@@ -309,8 +407,10 @@ def report_context(assessment: Assessment, *, owner_view: bool) -> dict[str, Any
     return context
 
 
+@require_safe
 def result(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    assessment = _get_assessment_for_request(request, pk)
+    # The kept report HTML shows the snapshot and answers: read only when it is made.
+    assessment = _get_assessment_for_request(request, pk, defer=("snapshot", "answers_frozen"))
     if assessment.is_draft:
         return redirect(assessment)
     return render(request, "assessments/report.html", report_context(assessment, owner_view=True))
@@ -323,6 +423,7 @@ def _get_submitted_for_request(request: HttpRequest, pk: uuid.UUID) -> Assessmen
     return assessment
 
 
+@require_safe
 def report_json(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     assessment = _get_submitted_for_request(request, pk)
     response = HttpResponse(
@@ -332,6 +433,7 @@ def report_json(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     return response
 
 
+@require_safe
 def report_csv(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     assessment = _get_submitted_for_request(request, pk)
     response = HttpResponse(report_document_csv(assessment.report), content_type="text/csv")
@@ -339,18 +441,35 @@ def report_csv(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     return response
 
 
+@require_http_methods(["GET", "POST"])
 def report_pdf(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     assessment = _get_submitted_for_request(request, pk)
-    html = render_to_string(
-        "assessments/report_pdf.html",
-        report_context(assessment, owner_view=False) | {"pdf": True},
+    return pdf_download(
         request,
+        assessment,
+        filename=f"{_export_name(assessment)}.pdf",
+        back_url=assessment.get_absolute_url(),
     )
-    response = HttpResponse(
-        render_pdf(html, base_url=request.build_absolute_uri("/")), content_type="application/pdf"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(assessment)}.pdf"'
-    return response
+
+
+def pdf_download(
+    request: HttpRequest, assessment: Assessment, *, filename: str, back_url: str
+) -> HttpResponse:
+    """The report's stored PDF (assessments/tasks.py renders it once, outside requests).
+    Until it is ready, a page that refreshes itself (202); after a failed render, a page
+    whose button POSTs here to try again (503)."""
+    base_url = request.build_absolute_uri("/")
+    if request.method == "POST":
+        report_pdf_retry(assessment=assessment, base_url=base_url)
+        return redirect(request.path)
+    pdf = report_pdf_request(assessment=assessment, base_url=base_url)
+    if pdf.is_ready:
+        response = HttpResponse(bytes(pdf.content), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    failed = pdf.status == ReportPDF.Status.FAILED
+    context = {"assessment": assessment, "failed": failed, "back_url": back_url}
+    return render(request, "assessments/pdf_status.html", context, status=503 if failed else 202)
 
 
 def _export_name(assessment: Assessment) -> str:
@@ -386,6 +505,7 @@ def share_revoke(request: HttpRequest, pk: uuid.UUID, link_id: int) -> HttpRespo
     return redirect(f"{assessment.get_absolute_url()}#sharing")
 
 
+@require_safe
 def shared_report(request: HttpRequest, token: str) -> HttpResponse:
     assessment = shared_assessment(token)
     if assessment is None:
@@ -417,6 +537,7 @@ def delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     return render(request, "assessments/delete.html", {"assessment": assessment})
 
 
+@require_safe
 def my_assessments(request: HttpRequest) -> HttpResponse:
     owner = _owner(request)
     assessments = list(owned_assessments(owner)) if owner else []

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete
 from django.utils import timezone
 
 from assessments.models import Assessment
@@ -39,6 +42,12 @@ class Invitation(models.Model):
         DECLINED = "declined", "Declined"
         CANCELLED = "cancelled", "Cancelled"
 
+    class MailStatus(models.TextChoices):
+        NONE = "", "Not emailed"
+        SENDING = "sending", "Sending…"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Not sent"
+
     coach = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_invitations"
     )
@@ -56,6 +65,14 @@ class Invitation(models.Model):
         blank=True,
         related_name="received_invitations",
     )
+    # The mail is sent by a worker (coaching/tasks.py); the coach sees where it stands and
+    # can send it again after a failure, without a second invitation.
+    mail_status = models.CharField(
+        max_length=10, choices=MailStatus.choices, default=MailStatus.NONE, blank=True
+    )
+    mail_attempts = models.PositiveSmallIntegerField(default=0)
+    mail_error = models.CharField(max_length=300, blank=True)
+    mail_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -71,6 +88,22 @@ class Invitation(models.Model):
 class RelationshipQuerySet(models.QuerySet):
     def active(self) -> RelationshipQuerySet:
         return self.filter(revoked_at__isnull=True)
+
+    def refresh_results(self) -> int:
+        """Set each relationship's latest and previous shared results from its shares, in
+        one UPDATE. Called whenever what a coach may see changes (coaching/services.py and
+        the deletion of a share)."""
+        shares = SharedAssessment.objects.filter(relationship=OuterRef("pk")).order_by(
+            "-assessment__submitted_at", "-assessment_id"
+        )
+        return self.update(
+            latest_assessment=Subquery(shares.values("assessment_id")[:1]),
+            latest_role=Subquery(shares.values("assessment__role_id")[:1]),
+            latest_readiness=Subquery(shares.values("assessment__readiness")[:1]),
+            latest_verdict=Coalesce(Subquery(shares.values("assessment__verdict")[:1]), Value("")),
+            previous_readiness=Subquery(shares.values("assessment__readiness")[1:2]),
+            last_activity=Subquery(shares.values("assessment__submitted_at")[:1]),
+        )
 
 
 class CoachRelationship(models.Model):
@@ -90,6 +123,32 @@ class CoachRelationship(models.Model):
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.ALL)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The latest and the previous shared result, kept by refresh_results(), so the client
+    # dashboard sorts and filters on columns instead of subqueries over every share.
+    latest_assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    latest_role = models.ForeignKey(
+        "roles.Role",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    latest_readiness = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True, editable=False
+    )
+    latest_verdict = models.CharField(max_length=12, blank=True, editable=False)
+    previous_readiness = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True, editable=False
+    )
+    last_activity = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = RelationshipQuerySet.as_manager()
 
@@ -187,3 +246,14 @@ class Calibration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.skill}: {self.level} by {self.coach}"
+
+
+def _share_deleted(
+    sender: type[SharedAssessment], instance: SharedAssessment, **kwargs: Any
+) -> None:
+    # However a share goes (its assessment or a scope change deleted), the relationship's
+    # latest results follow; deleting shares in bulk sends this once per share.
+    CoachRelationship.objects.filter(pk=instance.relationship_id).refresh_results()
+
+
+post_delete.connect(_share_deleted, sender=SharedAssessment, dispatch_uid="coaching-share-deleted")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from assessments.models import Assessment
@@ -16,8 +16,8 @@ from coaching.models import (
     CoachNote,
     CoachRelationship,
     Invitation,
-    SharedAssessment,
 )
+from roles.models import Role
 
 DASHBOARD_SORTS = {
     "name": ("client__email",),
@@ -71,24 +71,18 @@ def clients_dashboard(
     verdict: str = "",
     inactive_days: int | None = None,
 ) -> QuerySet[CoachRelationship]:
-    """The coach's active clients with their latest shared result, in one query."""
-    shares = SharedAssessment.objects.filter(relationship=OuterRef("pk")).order_by(
-        "-assessment__submitted_at"
-    )
+    """The coach's active clients with their latest shared result, in one query: the
+    results are columns of the relationship (kept by RelationshipQuerySet.refresh_results),
+    so any sort or filter is on the coach's rows alone."""
     clients = (
         CoachRelationship.objects.active()
         .filter(coach=coach)
         .select_related("client")
         .annotate(
-            latest_id=Subquery(shares.values("assessment_id")[:1]),
-            latest_readiness=Subquery(shares.values("assessment__readiness")[:1]),
-            latest_verdict=Subquery(shares.values("assessment__verdict")[:1]),
-            latest_role_id=Subquery(shares.values("assessment__role_id")[:1]),
-            latest_role_title=Subquery(shares.values("assessment__role__title")[:1]),
-            previous_readiness=Subquery(shares.values("assessment__readiness")[1:2]),
-            last_activity=Subquery(shares.values("assessment__submitted_at")[:1]),
+            latest_id=F("latest_assessment_id"),
+            latest_role_title=F("latest_role__title"),
+            change=F("latest_readiness") - F("previous_readiness"),
         )
-        .annotate(change=F("latest_readiness") - F("previous_readiness"))
     )
     if role:
         clients = clients.filter(latest_role_id=role)
@@ -98,6 +92,13 @@ def clients_dashboard(
         since = timezone.now() - timedelta(days=inactive_days)
         clients = clients.filter(Q(last_activity__lt=since) | Q(last_activity__isnull=True))
     return clients.order_by(*DASHBOARD_SORTS.get(sort, DASHBOARD_SORTS["name"]))
+
+
+def dashboard_roles(coach: AbstractBaseUser) -> QuerySet[Role]:
+    """The roles the coach's clients target in their latest shared assessment: what the
+    dashboard's role filter can match."""
+    latest = CoachRelationship.objects.active().filter(coach=coach).values("latest_role_id")
+    return Role.objects.filter(pk__in=latest).order_by("title")
 
 
 def client_shared_assessments(relationship: CoachRelationship) -> list[Assessment]:

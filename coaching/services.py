@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments.models import Assessment
@@ -21,6 +19,7 @@ from coaching.models import (
     Invitation,
     SharedAssessment,
 )
+from coaching.tasks import invitation_mail_queue
 
 
 class CoachingError(ValueError):
@@ -46,29 +45,40 @@ def invitation_create(
     accept_url_for: Callable[[Invitation], str] | None = None,
 ) -> Invitation:
     """A new invitation with its single-use link and short code; mailed when `email` is
-    given (`accept_url_for` turns the invitation into the absolute link)."""
+    given (`accept_url_for` turns the invitation into the absolute link). The mail goes
+    through the task queue: the invitation exists at once, with mail status "sending"."""
+    email = email.strip().lower()
+    mailed = bool(email) and accept_url_for is not None
+    mail_status = Invitation.MailStatus.SENDING if mailed else Invitation.MailStatus.NONE
     for _ in range(5):  # the code is short: on the rare clash, draw another
         try:
             with transaction.atomic():
-                invitation = Invitation.objects.create(coach=coach, email=email.strip().lower())
+                invitation = Invitation.objects.create(
+                    coach=coach, email=email, mail_status=mail_status
+                )
             break
         except IntegrityError:
             continue
     else:
         raise CoachingError("Could not create an invitation just now; please try again.")
-    if invitation.email and accept_url_for is not None:
-        context = {"invitation": invitation, "coach": coach, "url": accept_url_for(invitation)}
-        send_mail(
-            subject=f"{_display_name(coach)} invites you to share your careerpath assessments",
-            message=render_to_string("coaching/invitation_email.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[invitation.email],
-        )
+    if mailed:
+        invitation_mail_queue(invitation_id=invitation.pk, url=accept_url_for(invitation))
     return invitation
 
 
-def _display_name(user: AbstractBaseUser) -> str:
-    return user.get_full_name() or user.email or user.get_username()
+def invitation_mail_retry(*, invitation: Invitation, url: str) -> None:
+    """Send the mail of an invitation again after it failed: the same invitation, link and
+    code, so a retry never makes a second one."""
+    if not invitation.is_usable:
+        raise CoachingError("This invitation can no longer be used: create a new one.")
+    if not invitation.email:
+        raise CoachingError("This invitation has no email address: give your client its code.")
+    claimed = Invitation.objects.filter(
+        pk=invitation.pk, mail_status=Invitation.MailStatus.FAILED
+    ).update(mail_status=Invitation.MailStatus.SENDING, mail_error="")
+    if not claimed:  # a double click, or a mail already sent or on its way
+        raise CoachingError("This invitation's email is already sent or on its way.")
+    invitation_mail_queue(invitation_id=invitation.pk, url=url)
 
 
 def _check_usable(invitation: Invitation, client: AbstractBaseUser) -> None:
@@ -102,6 +112,7 @@ def invitation_accept(
     if scope not in CoachRelationship.Scope.values:
         raise CoachingError("Choose what your coach may see.")
     chosen = _owned_submissions(client, assessment_ids) if scope == "chosen" else []
+    _lock_consent_of(client)
     relationship = (
         CoachRelationship.objects.active()
         .filter(coach_id=invitation.coach_id, client=client)
@@ -129,9 +140,13 @@ def invitation_decline(*, invitation_id: int, client: AbstractBaseUser) -> None:
     invitation.save(update_fields=["status", "client", "responded_at"])
 
 
+@transaction.atomic
 def invitation_cancel(*, invitation: Invitation, coach: AbstractBaseUser) -> None:
     if invitation.coach_id != coach.pk:
         raise CoachingError("Only the coach who sent an invitation can cancel it.")
+    # Read again under lock: a client accepting at this moment either goes first (and the
+    # cancel is refused) or finds it cancelled; never an accepted, cancelled invitation.
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != Invitation.Status.PENDING:
         raise CoachingError(
             f"This invitation was already {invitation.get_status_display().lower()}; "
@@ -142,6 +157,14 @@ def invitation_cancel(*, invitation: Invitation, coach: AbstractBaseUser) -> Non
 
 
 # --- consent --------------------------------------------------------------------------
+
+
+def _lock_consent_of(client: AbstractBaseUser) -> None:
+    """Make one client's consent changes take turns, by locking their user row until the
+    transaction ends: two invitations from one coach accepted at once then give one
+    relationship (the second finds the first's), not a clash on the one-active-relationship
+    rule. On SQLite the write lock taken at the start of the transaction does this."""
+    list(get_user_model().objects.select_for_update().filter(pk=client.pk).values_list("pk"))
 
 
 def _apply_scope(relationship: CoachRelationship, scope: str, chosen: list[Assessment]) -> None:
@@ -156,6 +179,7 @@ def _apply_scope(relationship: CoachRelationship, scope: str, chosen: list[Asses
         for a in chosen
         if a.pk not in existing
     )
+    CoachRelationship.objects.filter(pk=relationship.pk).refresh_results()
 
 
 @transaction.atomic
@@ -166,6 +190,7 @@ def relationship_update_scope(
         raise CoachingError("Choose what your coach may see.")
     client = relationship.client
     chosen = _owned_submissions(client, assessment_ids) if scope == "chosen" else []
+    _lock_consent_of(client)
     _apply_scope(relationship, scope, chosen)
 
 
@@ -187,6 +212,7 @@ def shares_for_new_submission(*, assessment: Assessment) -> None:
         (SharedAssessment(relationship=r, assessment=assessment) for r in relationships),
         ignore_conflicts=True,
     )
+    relationships.refresh_results()
 
 
 # --- notes and calibration ------------------------------------------------------------

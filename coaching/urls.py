@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+import careerpath.converters  # noqa: F401  (registers <token:…>)
 from coaching import views
 
 app_name = "coaching"
@@ -13,6 +14,7 @@ urlpatterns = [
     path("clients/<int:pk>/", views.client_detail, name="client"),
     path("invite/", views.invite, name="invite"),
     path("invitations/<int:pk>/cancel/", views.invitation_cancel_view, name="invitation_cancel"),
+    path("invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
     path("reports/<uuid:pk>/", views.coach_report, name="report"),
     path("reports/<uuid:pk>/report.csv", views.coach_report_csv, name="report_csv"),
     path("reports/<uuid:pk>/report.pdf", views.coach_report_pdf, name="report_pdf"),
@@ -20,7 +22,7 @@ urlpatterns = [
     path("reports/<uuid:pk>/calibration/", views.calibrate, name="calibrate"),
     # the client's side
     path("join/", views.join, name="join"),
-    path("invitation/<str:token>/", views.invitation, name="invitation"),
+    path("invitation/<token:token>/", views.invitation, name="invitation"),
     path("coaches/", views.my_coaches, name="my_coaches"),
     path("coaches/<int:pk>/revoke/", views.coach_revoke, name="coach_revoke"),
     path("coaches/<int:pk>/scope/", views.coach_scope, name="coach_scope"),

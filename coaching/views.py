@@ -11,14 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.throttling import client_address, join_code_throttle, throttled_response
 from assessments import report as report_views
-from assessments.exports import csv_cell, render_pdf, report_document_csv
+from assessments.exports import csv_cell, report_document_csv
 from assessments.models import Assessment
-from assessments.views import report_context
+from assessments.views import pdf_download, report_context
 from coaching import selectors
 from coaching.forms import (
     CalibrationForm,
@@ -36,6 +36,7 @@ from coaching.services import (
     invitation_cancel,
     invitation_create,
     invitation_decline,
+    invitation_mail_retry,
     is_coach,
     note_create,
     relationship_revoke,
@@ -82,7 +83,7 @@ def _get_relationship_for_client(request: HttpRequest, pk: int) -> CoachRelation
 # --- the coach's side -----------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @coach_required
 def clients(request: HttpRequest) -> HttpResponse:
     form = ClientFilterForm(request.GET or None, coach=request.user)
@@ -94,7 +95,7 @@ def clients(request: HttpRequest) -> HttpResponse:
     return render(request, "coaching/clients.html", context)
 
 
-@require_GET
+@require_safe
 @coach_required
 def clients_csv(request: HttpRequest) -> HttpResponse:
     form = ClientFilterForm(request.GET or None, coach=request.user)
@@ -129,23 +130,41 @@ def invite(request: HttpRequest) -> HttpResponse:
         invitation = invitation_create(
             coach=request.user,
             email=form.cleaned_data["email"],
-            accept_url_for=lambda i: request.build_absolute_uri(
-                reverse("coaching:invitation", args=[i.token])
-            ),
+            accept_url_for=lambda i: _accept_url(request, i),
         )
-        sent = f" and emailed to {invitation.email}" if invitation.email else ""
+        mailed = f"; its email to {invitation.email} is listed below" if invitation.email else ""
         messages.success(
-            request, f"Invitation created{sent}. Its code is {invitation.code}; it works 14 days."
+            request,
+            f"Invitation created{mailed}. Its code is {invitation.code}; it works 14 days.",
         )
         return redirect("coaching:invite")
     context = {"form": form, "invitations": selectors.pending_invitations(request.user)}
     return render(request, "coaching/invite.html", context)
 
 
+def _accept_url(request: HttpRequest, invitation: Invitation) -> str:
+    return request.build_absolute_uri(reverse("coaching:invitation", args=[invitation.token]))
+
+
+@require_POST
+@coach_required
+def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a failed invitation mail again; another coach's invitation is a 404."""
+    invitation = get_object_or_404(Invitation, pk=pk, coach=request.user)
+    try:
+        invitation_mail_retry(invitation=invitation, url=_accept_url(request, invitation))
+    except CoachingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Sending the invitation to {invitation.email} again.")
+    return redirect("coaching:invite")
+
+
 @require_POST
 @coach_required
 def invitation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = get_object_or_404(Invitation, pk=pk)
+    # Another coach's invitation is a 404 like a missing one: ids reveal nothing.
+    invitation = get_object_or_404(Invitation, pk=pk, coach=request.user)
     try:
         invitation_cancel(invitation=invitation, coach=request.user)
     except CoachingError as exc:
@@ -155,7 +174,7 @@ def invitation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("coaching:invite")
 
 
-@require_GET
+@require_safe
 @coach_required
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     relationship = _get_relationship_for_coach(request, pk)
@@ -177,14 +196,14 @@ def _coach_report_context(request: HttpRequest, assessment: Assessment) -> dict[
     return context
 
 
-@require_GET
+@require_safe
 @coach_required
 def coach_report(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     assessment = _get_shared_for_coach(request, pk)
     return render(request, "coaching/report.html", _coach_report_context(request, assessment))
 
 
-@require_GET
+@require_safe
 @coach_required
 def coach_report_csv(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     assessment = _get_shared_for_coach(request, pk)
@@ -193,16 +212,16 @@ def coach_report_csv(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @coach_required
 def coach_report_pdf(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     assessment = _get_shared_for_coach(request, pk)
-    context = report_context(assessment, owner_view=False) | {"pdf": True}
-    html = render_to_string("assessments/report_pdf.html", context, request)
-    pdf = render_pdf(html, base_url=request.build_absolute_uri("/"))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="report-{assessment.pk}.pdf"'
-    return response
+    return pdf_download(
+        request,
+        assessment,
+        filename=f"report-{assessment.pk}.pdf",
+        back_url=reverse("coaching:report", args=[assessment.pk]),
+    )
 
 
 @require_POST
@@ -244,8 +263,16 @@ def calibrate(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @login_required
 def join(request: HttpRequest) -> HttpResponse:
     form = InvitationCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        return redirect("coaching:invitation", token=form.invitation.token)
+    if request.method == "POST":
+        # Codes are short: wrong ones are counted per address and per account.
+        throttle = join_code_throttle()
+        subjects = [f"ip:{client_address(request)}", f"user:{request.user.pk}"]
+        if throttle.is_locked(subjects):
+            return throttled_response(request)
+        if form.is_valid():
+            return redirect("coaching:invitation", token=form.invitation.token)
+        if throttle.count(subjects):
+            return throttled_response(request)
     return render(request, "coaching/join.html", {"form": form})
 
 
@@ -280,7 +307,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "coaching/invitation.html", context)
 
 
-@require_GET
+@require_safe
 @login_required
 def my_coaches(request: HttpRequest) -> HttpResponse:
     relationships = selectors.coaches_of(request.user)

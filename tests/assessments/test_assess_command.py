@@ -136,19 +136,21 @@ def test_assess_prints_the_report_for_the_target_and_its_ladder(ladder, tmp_path
         {"name": "Experience", "readiness": 56.4},  # (3.2 + 0.75)/7 = 0.56428…
         {"name": "Education", "readiness": 0.0},
     ]
-    # priorities: leadership 5·2 = 10, python 3·1 = 3, mlops 2·1 = 2;
-    # experience by weight (ml-work 4, mgmt 3), then education
+    # Unmet essentials first, by weight × (1 − coverage): leadership 5·2/3 = 3.33,
+    # ml-work 4·0.2 = 0.8; then the rest: mgmt 3·0.75 = 2.25, education 2·1 = 2,
+    # python 3·0.25 = 0.75, mlops 2·1/3 = 0.67. Priorities (skills): weight × gap.
     assert [
         (r["slug"], r["self"], r["coverage"], r["gap"], r.get("priority"))
         for r in report["requirements"]
     ] == [
         ("leadership", 1, 0.3333, 2, 10),
-        ("python", 3, 0.75, 1, 3),
-        ("mlops", 2, 0.6666, 1, 2),
         ("ml-work", 4, 0.8, 1, None),
         ("mgmt", 0.5, 0.25, 1.5, None),
         ("education", "bachelor", 0.0, 1, None),
+        ("python", 3, 0.75, 1, 3),
+        ("mlops", 2, 0.6666, 1, 2),
     ]
+    assert report["blockers"] == ["leadership", "ml-work"]
     assert report["ladder"] == [
         # (3·2/2 + 2·2/2 + 3·1)/8 = 100.0
         {"role": "junior", "title": "Junior ML Engineer", "readiness": 100.0, "verdict": "ready"},
@@ -165,6 +167,8 @@ def test_assess_prints_the_report_for_the_target_and_its_ladder(ladder, tmp_path
             "to": 3,
             "title": "Leadership programme",
             "effort_weeks": 10,
+            "start_week": 0,
+            "end_week": 10,
             "kind": "course",
             "url": "",
         },
@@ -175,6 +179,8 @@ def test_assess_prints_the_report_for_the_target_and_its_ladder(ladder, tmp_path
             "to": 4,
             "title": "Advanced Python course",
             "effort_weeks": 5,
+            "start_week": 10,
+            "end_week": 15,
             "kind": "course",
             "url": "",
         },
@@ -185,12 +191,48 @@ def test_assess_prints_the_report_for_the_target_and_its_ladder(ladder, tmp_path
             "to": 3,
             "title": "Practise to reach Practitioner",
             "effort_weeks": 6,
+            "start_week": 15,
+            "end_week": 21,
             "kind": "",
             "url": "",
         },
     ]
+    assert report["pace_hours_per_week"] == 5
     # skills 10 + 5 + 6 = 21 weeks; experience max(1, 1.5 years)·52 = 78 → 78
     assert report["time_to_ready_weeks"] == 78
+
+
+def test_assess_pace_changes_the_plan_and_never_the_score(ladder, tmp_path):
+    answers = ANSWERS | {"experience": {"ml-work": 5, "mgmt": 2}, "education": "master"}
+    at_five = _assess("--role", "lead", "--answers", _answers_file(tmp_path, answers))
+    at_ten = _assess(
+        "--role", "lead", "--answers", _answers_file(tmp_path, answers), "--pace", "10"
+    )
+    at_two = _assess(
+        "--role", "lead", "--answers", _answers_file(tmp_path, answers | {"pace_hours_per_week": 2})
+    )
+    # 10 hours a week halves every action: 10/2 = 5, 5/2 = 2.5, 6/2 = 3 → ends 5, 7.5, 10.5
+    assert [(a["start_week"], a["end_week"]) for a in at_ten["actions"]] == [
+        (0, 5),
+        (5, 7.5),
+        (7.5, 10.5),
+    ]
+    assert (at_ten["pace_hours_per_week"], at_ten["time_to_ready_weeks"]) == (10, 11)
+    # 2 hours a week: 10·5/2 = 25, 5·5/2 = 12.5, 6·5/2 = 15 → 52.5 weeks, 53 rounded up
+    assert [a["end_week"] for a in at_two["actions"]] == [25, 37.5, 52.5]
+    assert at_two["time_to_ready_weeks"] == 53
+    assert at_five["time_to_ready_weeks"] == 21
+    for report in (at_ten, at_two):
+        assert (report["readiness"], report["requirements"]) == (
+            at_five["readiness"],
+            at_five["requirements"],
+        )
+
+
+@pytest.mark.parametrize("pace", ["0", "41", "nan", "-3"])
+def test_assess_rejects_a_pace_outside_1_to_40_hours(ladder, tmp_path, pace):
+    with pytest.raises(CommandError, match="pace_hours_per_week"):
+        _assess("--role", "lead", "--answers", _answers_file(tmp_path, ANSWERS), "--pace", pace)
 
 
 def test_assess_time_to_ready_follows_skills_once_experience_is_met(ladder, tmp_path):

@@ -14,6 +14,7 @@ from assessments.report import (
     RADAR_SIZE,
     action_groups,
     closest_roles,
+    closest_roles_shown,
     gap_rows,
     ladder_rungs,
     progress_between,
@@ -22,7 +23,7 @@ from assessments.report import (
     straight_lined,
     strengths,
 )
-from assessments.scoring import RoleSpec, SkillSpec
+from assessments.scoring import Answers, ExperienceSpec, RoleSpec, SkillSpec
 
 CENTRE = RADAR_SIZE / 2
 RING = RADAR_RADIUS / 5  # the distance between two levels on the radar
@@ -467,45 +468,109 @@ def test_progress_names_a_changed_lower_rung_skill_by_its_name():
 # --- closest roles --------------------------------------------------------------------
 
 
-def _spec(slug: str, title: str, *skills: tuple[str, int]) -> RoleSpec:
+def _spec(
+    slug: str,
+    title: str,
+    *skills: tuple[str, int, int],
+    experience: tuple[tuple[str, int, int], ...] = (),
+) -> RoleSpec:
+    """Skills as (slug, required level, weight), experience as (slug, years, weight)."""
     return RoleSpec(
         slug=slug,
         title=title,
         skills=tuple(
-            SkillSpec(slug=s, name=s, category="Tech", required=level, weight=1)
-            for s, level in skills
+            SkillSpec(slug=s, name=s, category="Tech", required=level, weight=weight)
+            for s, level, weight in skills
+        ),
+        experience=tuple(
+            ExperienceSpec(slug=e, name=e, years=years, weight=weight)
+            for e, years, weight in experience
         ),
     )
 
 
-def test_closest_roles_are_roles_whose_every_skill_was_rated_by_readiness():
-    answers = {"skills": {"python": 4, "sql": 2, "leadership": 1}, "education": "none"}
+ASKED = {"asked_skills": {"python", "sql", "leadership"}, "asked_experience": {"ml-work"}}
+
+
+def test_closest_roles_score_each_role_on_what_was_asked_with_the_share_asked():
+    answers = Answers(skills={"python": 4, "sql": 2, "leadership": 1}, experience={"ml-work": 2})
     roles = [
-        _spec("lead", "Lead", ("python", 4), ("leadership", 4)),  # (1 + 1/4)/2 → 62.5
-        _spec("engineer", "Engineer", ("python", 4), ("sql", 4)),  # (1 + 1/2)/2 → 75.0
-        _spec("analyst", "Analyst", ("sql", 2)),  # 100.0
-        _spec("rust-dev", "Rust developer", ("python", 2), ("rust", 3)),  # rust not rated
-        _spec("empty", "No skills"),  # nothing to match on
-        _spec("twin", "Also engineer", ("python", 4), ("sql", 4)),  # a tie: by title
+        # python 1 + leadership 1/4, weights 3 and 1: (3 + 0.25) / 4 → 81.2; all asked.
+        _spec("lead", "Lead", ("python", 4, 3), ("leadership", 4, 1)),
+        # asked: python (w2) sql (w2) ml-work (w1) of 2+2+1+rust 3 = 8: 5/8 asked;
+        # (2·1 + 2·1/2 + 1·2/4) / 5 = 3.5/5 → 70.0
+        _spec(
+            "engineer",
+            "Engineer",
+            ("python", 4, 2),
+            ("sql", 4, 2),
+            ("rust", 3, 3),
+            experience=(("ml-work", 4, 1),),
+        ),
+        # asked: sql (w1) of 1 + rust (w2) + go (w2) = 5: 1/5 asked, below half.
+        _spec("backend", "Backend developer", ("sql", 2, 1), ("rust", 3, 2), ("go", 3, 2)),
+        # Exactly half asked still compares: sql 2/2 → 100.0.
+        _spec("analyst", "Analyst", ("sql", 2, 2), ("excel", 3, 2)),
+        _spec("empty", "No requirements"),  # nothing to compare: left out
     ]
-    matches = closest_roles(answers, roles)
-    assert [(m.slug, m.readiness, m.verdict) for m in matches] == [
-        ("analyst", 100.0, "ready"),
-        ("twin", 75.0, "close"),
-        ("engineer", 75.0, "close"),
-        ("lead", 62.5, "developing"),
+
+    closest = closest_roles(answers, roles, **ASKED)
+
+    assert [(e["role"], e["readiness"], e["verdict"], e["asked_share"]) for e in closest] == [
+        ("analyst", 100.0, "ready", 0.5),
+        ("lead", 81.2, "close", 1.0),
+        ("engineer", 70.0, "developing", 0.625),
+        ("backend", None, None, 0.2),
     ]
+    assert [e["to_rate"] for e in closest] == [1, 0, 1, 2]
+    assert closest[0]["title"] == "Analyst"
 
 
-def test_closest_roles_keeps_the_limit():
-    answers = {"skills": {"python": 3}}
-    roles = [_spec(f"r{i}", f"Role {i}", ("python", 1 + i % 5)) for i in range(9)]
-    assert len(closest_roles(answers, roles, limit=3)) == 3
-    assert len(closest_roles(answers, roles)) == 5
+def test_closest_roles_that_cannot_be_compared_come_by_fewest_to_rate_then_title():
+    answers = Answers(skills={"python": 3})
+    roles = [
+        _spec("b", "Beta", ("python", 3, 1), ("go", 3, 2), ("rust", 3, 2)),
+        _spec("a", "Alpha", ("python", 3, 1), ("go", 3, 2), ("rust", 3, 2)),
+        _spec("c", "Gamma", ("python", 3, 1), ("go", 3, 5)),
+    ]
+    closest = closest_roles(answers, roles, asked_skills={"python"}, asked_experience=set())
+    assert [(e["role"], e["to_rate"]) for e in closest] == [("c", 1), ("a", 2), ("b", 2)]
+    assert all(e["readiness"] is None for e in closest)
 
 
-def test_closest_roles_without_rated_skills_is_empty():
-    assert closest_roles({"skills": {}}, [_spec("a", "A", ("python", 2))]) == []
+def test_closest_roles_count_unasked_requirements_as_not_asked_even_if_answered_zero():
+    # Asked means the questionnaire asked it; an unasked skill is not a skill rated 0.
+    answers = Answers(skills={"python": 5})
+    role = _spec("r", "R", ("python", 5, 1), ("sql", 5, 1))
+    (entry,) = closest_roles(answers, [role], asked_skills={"python"}, asked_experience=set())
+    assert (entry["readiness"], entry["asked_share"]) == (100.0, 0.5)
+
+
+def test_closest_roles_shown_splits_compared_from_to_compare_and_keeps_the_limit():
+    entries = [
+        {
+            "role": f"r{i}",
+            "title": f"R{i}",
+            "readiness": 90.0 - i,
+            "verdict": "ready",
+            "asked_share": 0.75,
+            "to_rate": 1,
+        }
+        for i in range(7)
+    ] + [
+        {
+            "role": "x",
+            "title": "X",
+            "readiness": None,
+            "verdict": None,
+            "asked_share": 0.2,
+            "to_rate": 4,
+        }
+    ]
+    shown = closest_roles_shown(entries)
+    assert [e["role"] for e in shown.compared] == ["r0", "r1", "r2", "r3", "r4"]
+    assert shown.compared[0]["asked_percent"] == 75
+    assert [e["role"] for e in shown.to_compare] == ["x"]
 
 
 # --- the readiness trend --------------------------------------------------------------

@@ -311,15 +311,54 @@ def test_editing_the_role_after_submission_changes_neither_page_nor_exports(
     assert "$188,940" in after[0]  # the salary the snapshot froze
 
 
-def test_the_closest_roles_section_is_the_one_part_scored_against_todays_catalogue(
-    client, ladder, ann
-):
-    # Pins why _comparable() leaves it out: it says so on the page.
+def _closest_section(page: str) -> str:
+    match = re.search(r'<section[^>]*aria-labelledby="closest-heading".*?</section>', page, re.S)
+    assert match, "no closest roles on the page"
+    return _text(match.group(0))
+
+
+def test_closest_roles_are_frozen_at_submission(client, ladder, ann):
     assessment = _submit(ladder.lead, ann)
     client.force_login(ann)
-    page = _page(client, assessment)
-    assert "against today's catalogue" in page
-    assert "ML Team Lead</a>: 53.0" in page
+    page_before = _closest_section(_page(client, assessment))
+    json_before = client.get(_url("report_json", assessment)).json()["closest_roles"]
+    assert "ML Team Lead : 53.0 (developing), on 100% of its requirements" in page_before
+
+    # The catalogue changes after submission, as an admin would change it: a requirement
+    # of a scored role is raised, and a new role is published that the answers cover.
+    requirement = SkillRequirement.objects.get(role=ladder.junior, skill=ladder.python)
+    requirement.level = 5
+    requirement.save()
+    make_role(
+        slug="analyst",
+        title="Data Analyst",
+        track=ladder.track,
+        rank=1,
+        skills=[(ladder.sql, 2, 3, False)],
+    )
+
+    assert _closest_section(_page(client, assessment)) == page_before
+    assert client.get(_url("report_json", assessment)).json()["closest_roles"] == json_before
+    assert "analyst" not in {entry["role"] for entry in json_before}
+    # A new submission with the same answers sees the catalogue as it is now.
+    later = _submit(ladder.lead, ann)
+    assert "analyst" in {entry["role"] for entry in later.report["closest_roles"]}
+
+
+def test_a_report_without_closest_roles_gets_them_once_and_keeps_them(client, ladder, ann):
+    assessment = _submit(ladder.lead, ann)
+    # As reports submitted before closest roles were frozen were stored.
+    report = {k: v for k, v in assessment.report.items() if k != "closest_roles"}
+    snapshot = {k: v for k, v in assessment.snapshot.items() if k != "closest_roles"}
+    Assessment.objects.filter(pk=assessment.pk).update(report=report, snapshot=snapshot)
+    client.force_login(ann)
+
+    first = _closest_section(_page(client, assessment))
+    assessment.refresh_from_db()
+    assert [e["role"] for e in assessment.report["closest_roles"]] == ["junior", "lead"]
+    assert assessment.snapshot["closest_roles"] == assessment.report["closest_roles"]
+    make_role(slug="analyst", title="Data Analyst", skills=[(ladder.sql, 2, 3, False)])
+    assert _closest_section(_page(client, assessment)) == first
 
 
 # --- exports --------------------------------------------------------------------------
@@ -559,7 +598,9 @@ def test_a_second_assessment_shows_progress_since_the_first(client, ladder, ann)
 
 def test_progress_is_measured_against_the_later_assessments_requirements(client, ladder, ann):
     first = _submit(ladder.lead, ann, levels={"python": 4, "sql": 3, "mlops": 3, "leadership": 3})
-    SkillRequirement.objects.filter(role=ladder.lead, skill=ladder.python).update(level=5)
+    requirement = SkillRequirement.objects.get(role=ladder.lead, skill=ladder.python)
+    requirement.level = 5
+    requirement.save()  # as the admin saves it
     second = _submit(ladder.lead, ann, levels={"python": 5, "sql": 3, "mlops": 3, "leadership": 3})
     client.force_login(ann)
 
@@ -676,19 +717,17 @@ def test_anyone_but_the_owner_gets_404_on_every_report_url(
 #  1. the session
 #  2. the user
 #  3. the assessment with its role and track (_get_assessment_for_request)
-#  4. the published roles, for "Roles you are closest to" (published_role_specs)
-#  5. the same roles with their track and education requirement (load_with_requirements)
-#  6. their skill requirements with skill and category (prefetch)
-#  7. their experience requirements (prefetch)
-#  8. the owner's previous submission on the track (progress)
-#  9. the share links
-# 10. the coach notes shared with the owner
-# 11. the coaches' calibrations
-# 12. whether the user is a coach (the navigation)
-REPORT_QUERIES = 12
+#  4. the owner's previous submission on the track (progress)
+#  5. the share links
+#  6. the coach notes shared with the owner
+#  7. the coaches' calibrations
+#  8. whether the user is a coach (the navigation)
+# The frozen part of the report, closest roles included, is rendered once and kept.
+REPORT_QUERIES = 8
 
 
 def _queries_of_report(client: Client, assessment: Assessment) -> int:
+    _page(client, assessment)  # the first view makes the kept HTML (tests/perf counts it)
     with CaptureQueriesContext(connection) as queries:
         _page(client, assessment)
     return len(queries)

@@ -1,4 +1,4 @@
-"""The scoring contract (DESIGN.md "Scoring", "The report as data") pinned by hand.
+"""The scoring contract (docs/scoring.md, docs/report.md) pinned by hand.
 
 Every expected number is worked out in a comment beside it, so a change to the
 engine has to argue with arithmetic, not with a snapshot.
@@ -7,6 +7,7 @@ engine has to argue with arithmetic, not with a snapshot.
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 
 import pytest
 
@@ -16,6 +17,7 @@ from assessments.scoring import (
     AnswersError,
     EducationSpec,
     ExperienceSpec,
+    RequirementScore,
     RoleSpec,
     SkillSpec,
     build_report,
@@ -24,6 +26,7 @@ from assessments.scoring import (
     plan_actions,
     plan_skill,
     questionnaire_scope,
+    schedule_plan,
     score_role,
     time_to_ready_weeks,
 )
@@ -120,7 +123,34 @@ def test_ml_engineer_report_with_partial_answers_surplus_and_half_years():
                 "gap": 2,
                 "priority": 10,
             },
-            # pytorch and sql both priority 0, neither essential: by name, PyTorch < SQL
+            # unmet essentials first by weight × (1 − coverage): python 5·0.5 = 2.5, then
+            # ml-work 4·0.1 = 0.4 (4.5/5 = 0.9, gap 5 − 4.5 = 0.5 years)
+            {
+                "kind": "experience",
+                "slug": "ml-work",
+                "name": "Professional ML work",
+                "category": "Experience",
+                "required": 5,
+                "self": 4.5,
+                "weight": 4,
+                "essential": True,
+                "coverage": 0.9,
+                "gap": 0.5,
+            },
+            # then the other gaps: education 2·1 = 2 (bachelor is one level short of master)
+            {
+                "kind": "education",
+                "slug": "education",
+                "name": "Master's degree",
+                "category": "Education",
+                "required": "master",
+                "self": "bachelor",
+                "weight": 2,
+                "essential": False,
+                "coverage": 0.0,
+                "gap": 1,
+            },
+            # met requirements last, by name: PyTorch < SQL
             {
                 "kind": "skill",
                 "slug": "pytorch",
@@ -148,32 +178,6 @@ def test_ml_engineer_report_with_partial_answers_surplus_and_half_years():
                 "gap": 0,
                 "priority": 0,
             },
-            # 4.5/5 = 0.9, gap 5 − 4.5 = 0.5 years
-            {
-                "kind": "experience",
-                "slug": "ml-work",
-                "name": "Professional ML work",
-                "category": "Experience",
-                "required": 5,
-                "self": 4.5,
-                "weight": 4,
-                "essential": True,
-                "coverage": 0.9,
-                "gap": 0.5,
-            },
-            # bachelor is one level short of master
-            {
-                "kind": "education",
-                "slug": "education",
-                "name": "Master's degree",
-                "category": "Education",
-                "required": "master",
-                "self": "bachelor",
-                "weight": 2,
-                "essential": False,
-                "coverage": 0.0,
-                "gap": 1,
-            },
         ],
         "ladder": [
             # junior: (3·2/2 + 2·min(4,2)/2)/5 = 5/5 → 100.0, no essentials
@@ -192,6 +196,7 @@ def test_ml_engineer_report_with_partial_answers_surplus_and_half_years():
         ],
         "current_rung": "junior-ml-engineer",
         "next_step": "ml-engineer",
+        "blockers": ["python", "ml-work"],
         "actions": [
             {
                 "skill": "python",
@@ -199,6 +204,8 @@ def test_ml_engineer_report_with_partial_answers_surplus_and_half_years():
                 "to": 3,
                 "title": "Python testing course",
                 "effort_weeks": 4,
+                "start_week": 0,
+                "end_week": 4,
                 "kind": "course",
                 "url": "https://example.com/py",
             },
@@ -209,10 +216,13 @@ def test_ml_engineer_report_with_partial_answers_surplus_and_half_years():
                 "to": 4,
                 "title": "Practise to reach Advanced",
                 "effort_weeks": 6,
+                "start_week": 4,
+                "end_week": 10,
                 "kind": "",
                 "url": "",
             },
         ],
+        "pace_hours_per_week": 5,
         # skills 4 + 6 = 10 weeks; experience ceil(0.5·52) = 26 → max = 26
         "time_to_ready_weeks": 26,
     }
@@ -297,6 +307,7 @@ def test_team_lead_report_with_a_missing_answer_and_no_rung_ready():
         ],
         "current_rung": None,
         "next_step": "team-lead",  # nothing ready: the first rung
+        "blockers": ["leadership"],
         "actions": [
             # at 1: 1→2, 1→3 fit under 4, 1→5 overshoots; furthest is 1→3
             {
@@ -305,6 +316,8 @@ def test_team_lead_report_with_a_missing_answer_and_no_rung_ready():
                 "to": 3,
                 "title": "Management programme",
                 "effort_weeks": 12,
+                "start_week": 0,
+                "end_week": 12,
                 "kind": "course",
                 "url": "",
             },
@@ -314,21 +327,33 @@ def test_team_lead_report_with_a_missing_answer_and_no_rung_ready():
                 "to": 4,
                 "title": "Coached by a senior lead",
                 "effort_weeks": 10,
+                "start_week": 12,
+                "end_week": 22,
                 "kind": "mentoring",
                 "url": "",
             },
-            practise | {"from": 0, "to": 1, "title": "Practise to reach Awareness"},
-            practise | {"from": 1, "to": 2, "title": "Practise to reach Working"},
-            practise | {"from": 2, "to": 3, "title": "Practise to reach Practitioner"},
+            practise
+            | {"from": 0, "to": 1, "title": "Practise to reach Awareness"}
+            | {"start_week": 22, "end_week": 28},
+            practise
+            | {"from": 1, "to": 2, "title": "Practise to reach Working"}
+            | {"start_week": 28, "end_week": 34},
+            practise
+            | {"from": 2, "to": 3, "title": "Practise to reach Practitioner"}
+            | {"start_week": 34, "end_week": 40},
         ],
+        "pace_hours_per_week": 5,
         # 12 + 10 + 3·6 = 40 weeks of skills; no experience shortfall
         "time_to_ready_weeks": 40,
     }
 
 
 def test_experience_self_and_gap_are_ints_when_whole_and_floats_otherwise():
-    whole = score_role(ML_ENGINEER, Answers(experience={"ml-work": 3.0})).requirements[3]
-    half = score_role(ML_ENGINEER, Answers(experience={"ml-work": 2.5})).requirements[3]
+    def ml_work(answers: Answers) -> RequirementScore:
+        return next(r for r in score_role(ML_ENGINEER, answers).requirements if r.slug == "ml-work")
+
+    whole = ml_work(Answers(experience={"ml-work": 3.0}))
+    half = ml_work(Answers(experience={"ml-work": 2.5}))
     assert (whole.to_dict()["self"], whole.to_dict()["gap"]) == (3, 2)
     assert type(whole.to_dict()["self"]) is int
     assert type(whole.to_dict()["gap"]) is int
@@ -533,7 +558,7 @@ def test_a_role_without_experience_or_education_has_no_such_categories():
     assert score_role(role, Answers(skills={"s": 1})).categories == (("Data", 50.0),)
 
 
-def test_skill_gaps_by_priority_then_essential_then_name_then_experience_and_education():
+def test_gaps_of_every_kind_unmet_essentials_first_then_weighted_shortfall_then_name():
     def skill(slug: str, name: str, required: int, weight: int, essential: bool = False):
         return SkillSpec(slug, name, "Technical", required, weight, essential)
 
@@ -542,7 +567,7 @@ def test_skill_gaps_by_priority_then_essential_then_name_then_experience_and_edu
         "R",
         education=EducationSpec("bachelor", weight=1),
         experience=(
-            ExperienceSpec("y2", "Second", years=1, weight=1),
+            ExperienceSpec("y2", "Leading teams", years=1, weight=1, essential=True),
             ExperienceSpec("y1", "First", years=9, weight=5),
         ),
         skills=(
@@ -558,19 +583,23 @@ def test_skill_gaps_by_priority_then_essential_then_name_then_experience_and_edu
     answers = Answers(
         skills={"eps": 1, "delta": 0, "chi": 0, "gamma": 4, "zeta": 1, "beta": 1, "alpha": 1}
     )
-    order = [(r.slug, r.priority) for r in score_role(role, answers).requirements]
-    assert order == [
-        ("beta", 6),  # 3·(3−1), essential wins the tie at 6
-        ("alpha", 6),  # 2·(4−1)
-        ("chi", 6),  # 2·(3−0), after Alpha by name
-        ("gamma", 5),  # 5·(5−4)
-        ("delta", 2),  # 1·(2−0)
-        ("zeta", 0),  # met, essential first among the zeros
+    score = score_role(role, answers)
+    assert [(r.slug, r.priority) for r in score.requirements] == [
+        # unmet essentials, by weight × (1 − coverage)
+        ("beta", 6),  # 3·(1 − 1/3) = 2; priority 3·(3−1) = 6
+        ("y2", None),  # 1·(1 − 0/1) = 1: a missing essential year is never below a skill
+        # then every other gap
+        ("y1", None),  # 5·(1 − 0/9) = 5
+        ("chi", 6),  # 2·(1 − 0/3) = 2
+        ("alpha", 6),  # 2·(1 − 1/4) = 1.5
+        ("education", None),  # 1·(1 − 0) = 1, "Bachelor's degree" first of the ties at 1
+        ("delta", 2),  # 1·(1 − 0/2) = 1
+        ("gamma", 5),  # 5·(1 − 4/5) = 1
+        # met ones last, by name
         ("eps", 0),
-        ("y2", None),  # experience in the role's own order
-        ("y1", None),
-        ("education", None),
+        ("zeta", 0),
     ]
+    assert [r.slug for r in score.blockers] == ["beta", "y2"]
 
 
 # --- the ladder ---------------------------------------------------------------------------
@@ -694,7 +723,7 @@ def test_time_to_ready_is_dominated_by_the_largest_experience_shortfall(years, w
         ),
     )
     score = score_role(role, Answers(skills={"s": 1}, experience=years))
-    plan = plan_actions(score, [ActionSpec("s", 1, 2, "Course", 3)])
+    plan = schedule_plan(plan_actions(score, [ActionSpec("s", 1, 2, "Course", 3)]))
     assert time_to_ready_weeks(score, plan) == weeks  # skills alone would be 3
 
 
@@ -876,3 +905,44 @@ def test_role_spec_to_dict_is_plain_data():
         "weight": 2,
         "essential": False,
     }
+
+
+# --- the plan at a chosen pace -------------------------------------------------------------
+
+
+def test_plan_at_a_chosen_pace_and_its_first_90_days():
+    plan = plan_actions(score_role(TEAM_LEAD, TEAM_LEAD_ANSWERS), TEAM_LEAD_ACTIONS)
+    # efforts 12, 10, 6, 6, 6 weeks at 5 hours a week; at 3 hours each lasts effort·5/3
+    schedule = schedule_plan(plan, pace_hours_per_week=3)
+    assert [(s.start, s.end) for s in schedule] == [
+        (0, 20),  # 12·5/3
+        (20, Fraction(110, 3)),  # + 10·5/3 = 36.67
+        (Fraction(110, 3), Fraction(140, 3)),  # + 10
+        (Fraction(140, 3), Fraction(170, 3)),
+        (Fraction(170, 3), Fraction(200, 3)),  # 66.67
+    ]
+    assert [s.to_dict()["end_week"] for s in schedule] == [20, 36.7, 46.7, 56.7, 66.7]
+    # the first 90 days: what starts before week 13
+    assert [s.in_first_days for s in schedule] == [True, False, False, False, False]
+    assert [s.in_first_days for s in schedule_plan(plan, pace_hours_per_week=10)] == [
+        True,  # 0–6
+        True,  # 6–11
+        True,  # 11–14: starts in week 11
+        False,  # 14–17
+        False,
+    ]
+    report = build_report(
+        target=TEAM_LEAD,
+        ladder=[TEAM_LEAD],
+        answers=TEAM_LEAD_ANSWERS,
+        actions=TEAM_LEAD_ACTIONS,
+        pace_hours_per_week=3,
+    )
+    assert report["time_to_ready_weeks"] == 67  # 66.67 rounded up; no experience gap
+
+
+@pytest.mark.parametrize("pace", [0, 0.5, 41, -1, float("nan"), "5", True])
+def test_a_pace_outside_1_to_40_hours_is_refused(pace):
+    with pytest.raises(AnswersError) as excinfo:
+        parse_answers({"pace_hours_per_week": pace}, skill_slugs=[], experience_slugs=[])
+    assert excinfo.value.key == "pace_hours_per_week"

@@ -6,6 +6,7 @@ The example budget comes from the Hypothesis profile loaded in tests/conftest.py
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 from typing import Any
@@ -314,14 +315,72 @@ def test_coverage_is_within_0_and_1_and_full_exactly_when_there_is_no_gap(case):
 
 
 @given(roles_and_answers())
-def test_skill_gaps_come_first_in_priority_order(case):
+def test_unmet_essentials_come_first_then_weighted_shortfall_then_name(case):
     role, raw = case
-    requirements = _report(role, raw)["requirements"]
-    kinds = [r["kind"] for r in requirements]
-    assert kinds == sorted(kinds, key=["skill", "experience", "education"].index)
-    skills = [r for r in requirements if r["kind"] == "skill"]
-    keys = [(-r["priority"], not r["essential"], r["name"]) for r in skills]
-    assert keys == sorted(keys)
+    report = _report(role, raw)
+    requirements = report["requirements"]
+    blocked = [r["essential"] and r["coverage"] < 1 for r in requirements]
+    # every unmet essential requirement, of any kind, sits above every other requirement
+    assert blocked == sorted(blocked, reverse=True)
+    assert report["blockers"] == [
+        r["slug"] for r, b in zip(requirements, blocked, strict=True) if b
+    ]
+    # within each group, the weighted shortfall never rises going down the list
+    for group in (True, False):
+        shortfalls = [
+            r["weight"] * (1 - Fraction(str(r["coverage"])))
+            for r, b in zip(requirements, blocked, strict=True)
+            if b is group
+        ]
+        assert all(a >= b - Fraction(1, 1000) for a, b in itertools.pairwise(shortfalls))
+
+
+paces = st.one_of(st.integers(1, 40), st.floats(1, 40, allow_nan=False).map(lambda x: round(x, 1)))
+
+
+@given(roles_and_answers(), st.data(), paces, paces)
+def test_a_higher_pace_never_lengthens_the_plan_and_never_changes_the_score(case, data, p1, p2):
+    role, raw = case
+    actions = data.draw(single_level_actions(role), label="actions")
+    slow, fast = sorted((p1, p2))
+    at_slow = build_report(
+        target=role,
+        ladder=[role],
+        answers=_parse(role, raw),
+        actions=actions,
+        pace_hours_per_week=slow,
+    )
+    at_fast = build_report(
+        target=role,
+        ladder=[role],
+        answers=_parse(role, raw),
+        actions=actions,
+        pace_hours_per_week=fast,
+    )
+    assert at_fast["time_to_ready_weeks"] <= at_slow["time_to_ready_weeks"]
+    assert [a["title"] for a in at_fast["actions"]] == [a["title"] for a in at_slow["actions"]]
+    for key in ("readiness", "verdict", "categories", "requirements", "blockers", "ladder"):
+        assert at_fast[key] == at_slow[key]
+
+
+@given(roles_and_answers(), st.data(), paces)
+def test_the_plan_runs_its_actions_one_after_the_other_at_the_chosen_pace(case, data, pace):
+    role, raw = case
+    actions = data.draw(single_level_actions(role), label="actions")
+    report = build_report(
+        target=role,
+        ladder=[role],
+        answers=_parse(role, raw),
+        actions=actions,
+        pace_hours_per_week=pace,
+    )
+    start = 0
+    for action in report["actions"]:
+        assert math.isclose(action["start_week"], start, abs_tol=0.1)
+        expected = action["effort_weeks"] * 5 / pace
+        assert math.isclose(action["end_week"] - action["start_week"], expected, abs_tol=0.11)
+        start = action["end_week"]
+    assert report["time_to_ready_weeks"] >= math.floor(start)
 
 
 @given(roles_and_answers(), st.data())

@@ -331,6 +331,8 @@ def _bulk_clients(
         ),
         batch_size=500,
     )
+    # bulk_create skips the services, which keep each client's latest results up to date.
+    CoachRelationship.objects.filter(coach=coach).refresh_results()
     return clients
 
 

@@ -56,12 +56,16 @@ TABLE: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("coaching:invite", "get"):             (404, 200,     200,       200,     404, LOGIN, 404),
     ("coaching:invite", "post"):            (404, 302,     302,       302,     404, LOGIN, 404),
     # a coach's pending invitation: only that coach may cancel it
-    ("coaching:invitation_cancel", "post"): (404, 302,     REFUSED,   REFUSED, 404, LOGIN, 404),
+    ("coaching:invitation_cancel", "post"): (404, 302,     404,       404,     404, LOGIN, 404),
+    # resending its mail: only that coach (this one has no address, so it is refused)
+    ("coaching:invitation_resend", "post"): (404, REFUSED, 404,       404,     404, LOGIN, 404),
     # about the owner: only the coach with consent
     ("coaching:client", "get"):             (404, 200,     404,       404,     404, LOGIN, 404),
     ("coaching:report", "get"):             (404, 200,     404,       404,     404, LOGIN, 404),
     ("coaching:report_csv", "get"):         (404, 200,     404,       404,     404, LOGIN, 404),
     ("coaching:report_pdf", "get"):         (404, 200,     404,       404,     404, LOGIN, 404),
+    # trying a failed PDF render again
+    ("coaching:report_pdf", "post"):        (404, 302,     404,       404,     404, LOGIN, 404),
     ("coaching:note_add", "post"):          (404, 302,     404,       404,     404, LOGIN, 404),
     ("coaching:calibrate", "post"):         (404, 302,     404,       404,     404, LOGIN, 404),
     # the client's side: every user may be someone's client
@@ -79,6 +83,7 @@ TABLE: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("assessments:report_json", "get"):     (200, 404,     404,       404,     404, 404,   404),
     ("assessments:report_csv", "get"):      (200, 404,     404,       404,     404, 404,   404),
     ("assessments:report_pdf", "get"):      (200, 404,     404,       404,     404, 404,   404),
+    ("assessments:report_pdf", "post"):     (302, 404,     404,       404,     404, 404,   404),
     ("assessments:share_create", "post"):   (302, 404,     404,       404,     404, 404,   404),
 }
 # fmt: on
@@ -167,7 +172,7 @@ def _args(name: str, actor: str, world: SimpleNamespace) -> list[Any]:
         return [relationship.pk]
     if name in ("coaching:coach_revoke", "coaching:coach_scope"):
         return [world.relationship.pk]
-    if name == "coaching:invitation_cancel":
+    if name in ("coaching:invitation_cancel", "coaching:invitation_resend"):
         return [world.invitation.pk]
     if name == "coaching:invitation":
         return [world.invitation.token]

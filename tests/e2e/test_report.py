@@ -70,7 +70,7 @@ def test_owner_reads_the_report_and_downloads_it_as_pdf(
     expect(page.get_by_test_id("readiness")).to_have_text(f"{report['readiness']:.1f}")
     radar = page.get_by_test_id("radar")
     expect(radar).to_be_visible()
-    expect(radar.locator("text.radar-label")).to_have_count(26)
+    expect(radar.locator("text.radar-label")).to_have_count(27)
 
     ladder = page.get_by_test_id("report-ladder")
     expect(ladder).to_be_visible()

@@ -14,12 +14,18 @@ from roles.models import Role
 class Command(BaseCommand):
     help = (
         "Score answers against a role without saving anything and print the report document "
-        "(DESIGN.md, 'The report as data'). With no answers every level and year is 0."
+        "(docs/report.md). With no answers every level and year is 0."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--role", required=True, help="the target role's slug")
         parser.add_argument("--answers", help="an answers JSON file, or - for standard input")
+        parser.add_argument(
+            "--pace",
+            type=float,
+            help="hours a week for the learning plan, 1 to 40 (default: the answers file's "
+            "pace_hours_per_week, else 5); it changes the plan, never the score",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         slug = str(options["role"])
@@ -28,7 +34,7 @@ class Command(BaseCommand):
             raise CommandError(f"role: no role with the slug {slug!r}")
         raw = self._read_answers(options.get("answers"))
         try:
-            report = report_preview(role=role, raw_answers=raw)
+            report = report_preview(role=role, raw_answers=raw, pace=_whole(options.get("pace")))
         except AnswersError as exc:
             raise CommandError(f"answers rejected, {exc}") from exc
         self.stdout.write(report_document_json(report))
@@ -52,3 +58,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"answers: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
             ) from exc
+
+
+def _whole(value: object) -> object:
+    """4.0 hours reads as 4 in the document; a fractional pace stays as given."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value

@@ -1,0 +1,334 @@
+"""Query counts of the busiest pages, pinned flat: the same with 3 skills as with 40, with
+few answers as with many, with 3 clients as with 1,000. Each count is the steady state,
+once the catalogue's cached structures are built (a first view builds them)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import Assessment, ExperienceAnswer, SkillAnswer
+from assessments.questionnaire import questionnaire_for
+from coaching.models import CoachRelationship, SharedAssessment
+from roles.models import EducationLevel, Role
+from tests.factories import (
+    make_assessment,
+    make_category,
+    make_coach,
+    make_relationship,
+    make_role,
+    make_skill,
+    make_submitted_assessment,
+    make_track,
+    make_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _role(skills: int, *, track: Any = None) -> Role:
+    """A two-rung ladder whose target asks `skills` skills in three categories."""
+    track = track or make_track()
+    categories = [make_category() for _ in range(3)]
+    made = [make_skill(category=categories[i % 3]) for i in range(skills)]
+    junior = make_role(
+        track=track,
+        rank=1,
+        skills=[(made[0], 2, 3, False)],
+        experience=[("ml-work", "ML work", 1, 3, False)],
+    )
+    lead = make_role(
+        track=track,
+        rank=2,
+        skills=[(s, 1 + i % 5, 1 + i % 5, i % 4 == 0) for i, s in enumerate(made)],
+        experience=[("ml-work", "ML work", 4, 4, True), ("mgmt", "management", 2, 3, False)],
+        education=(EducationLevel.MASTER, 2, False),
+    )
+    junior.next_roles.add(lead)
+    return lead
+
+
+def _count(client: Client, method: str, url: str, data: Any = None, **extra: Any) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(client, method)(url, data or {}, **extra)
+    assert response.status_code in (200, 302), response.content[:500]
+    return len(queries)
+
+
+def _steady(client: Client, method: str, url: str, data: Any = None, **extra: Any) -> int:
+    """Queries of the second of two identical requests: the first builds what is cached."""
+    getattr(client, method)(url, data or {}, **extra)
+    return _count(client, method, url, data, **extra)
+
+
+@pytest.fixture
+def ann(client: Client) -> Any:
+    user = make_user(email="ann@example.com")
+    client.force_login(user)
+    return user
+
+
+def _draft(owner: Any, role: Role, *, answered: bool) -> Assessment:
+    skills = [r.skill for r in role.skill_requirements.select_related("skill")]
+    return make_assessment(
+        role=role,
+        owner=owner,
+        levels={s: 3 for s in skills} if answered else {},
+        evidence={s: "A project" for s in skills} if answered else {},
+        years={"ml-work": 2} if answered else {},
+        education=EducationLevel.BACHELOR if answered else None,
+    )
+
+
+def _url(name: str, assessment: Assessment) -> str:
+    return reverse(f"assessments:{name}", args=[assessment.pk])
+
+
+# --- the questionnaire ----------------------------------------------------------------
+
+# 1 session, 2 user, 3 the assessment with role and track, 4 skill answers,
+# 5 experience answers, 6 whether the user is a coach (navigation).
+QUESTIONNAIRE_GET = 6
+
+
+def test_questionnaire_page_queries_are_flat_in_skills_and_answers(client, ann):
+    counts = {
+        (skills, answered): _steady(
+            client, "get", _url("questionnaire", _draft(ann, _role(skills), answered=answered))
+        )
+        for skills in (3, 40)
+        for answered in (False, True)
+    }
+    assert set(counts.values()) == {QUESTIONNAIRE_GET}
+
+
+def _full_form(assessment: Assessment, level: int) -> dict[str, str]:
+    """Everything the no-JavaScript "Save answers" button posts: every level, every
+    evidence box, years and education."""
+    questions = questionnaire_for(assessment.role)
+    data = {q.key: str(level) for q in questions.skill_questions.values()}
+    data |= {q.evidence_key: f"Evidence {level}" for q in questions.skill_questions.values()}
+    data |= {q.key: "2.5" for q in questions.experience}
+    data["education"] = "master"
+    return data
+
+
+# 1 session, 2 user, 3 the assessment (access check), 4 savepoint, 5 the assessment,
+# owned and locked, 6 the saved skill answers, 7 one upsert of every level and evidence,
+# 8 one upsert of every experience answer, 9 the assessment's education, 10 release
+# savepoint. (It was 119 queries at 54 skills: one or two per answer.)
+SAVE_ALL_POST = 10
+
+
+def test_save_answers_post_queries_are_flat_in_skills(client, ann):
+    counts = {}
+    for skills in (3, 40):
+        for answered in (False, True):
+            draft = _draft(ann, _role(skills), answered=answered)
+            client.get(_url("questionnaire", draft))  # the questionnaire, cached
+            counts[skills, answered] = _count(
+                client, "post", _url("questionnaire", draft), _full_form(draft, 4)
+            )
+            assert set(
+                SkillAnswer.objects.filter(assessment=draft).values_list("level", "evidence")
+            ) == {(4, "Evidence 4")}
+            assert ExperienceAnswer.objects.filter(assessment=draft).count() == 2
+    assert set(counts.values()) == {SAVE_ALL_POST}
+
+
+# 1 session, 2 user, 3 savepoint, 4 the assessment, owned and locked, 5 the answer (an
+# upsert, or an update for evidence, or none for education), 6 the assessment's last
+# question (and education), 7 release savepoint, 8 skill answers, 9 experience answers.
+AUTOSAVE = {"skill": 9, "evidence": 9, "experience": 9, "education": 8}
+
+
+@pytest.mark.parametrize("kind", AUTOSAVE)
+def test_autosave_queries_are_flat_in_skills_and_answers(client, ann, kind):
+    counts = set()
+    for skills in (3, 40):
+        for answered in (False, True):
+            draft = _draft(ann, _role(skills), answered=answered)
+            slug = draft.role.skill_requirements.select_related("skill").first().skill.slug
+            if kind == "evidence" and not answered:
+                SkillAnswer.objects.create(
+                    assessment=draft,
+                    skill=draft.role.skill_requirements.first().skill,
+                    level=2,
+                )
+            field, value = {
+                "skill": (f"skill-{slug}", "4"),
+                "evidence": (f"evidence-{slug}", "Shipped it"),
+                "experience": ("exp-mgmt", "1.5"),
+                "education": ("education", "phd"),
+            }[kind]
+            counts.add(_steady(client, "post", _url("answer", draft), {field: value}))
+    assert counts == {AUTOSAVE[kind]}
+
+
+# --- the report -----------------------------------------------------------------------
+
+# 1 session, 2 user, 3 the assessment, 4 the previous submission (progress), 5 share
+# links, 6 coaches' shared notes, 7 coaches' calibrations, 8 whether the user is a coach.
+REPORT = 8
+
+
+def test_report_page_queries_are_flat_in_skills_and_earlier_assessments(client, ann):
+    counts, first_views = set(), set()
+    for skills in (3, 40):
+        role = _role(skills)
+        for earlier in (0, 4):
+            owner = make_user()
+            for _ in range(earlier):
+                make_submitted_assessment(role=role, owner=owner)
+            latest = make_submitted_assessment(role=role, owner=owner)
+            client.force_login(owner)
+            # The first view makes the kept HTML: it reads the snapshot, the answers and the
+            # previous answers besides (three more queries), whatever their size.
+            first_views.add(_count(client, "get", _url("result", latest)) - (3 if earlier else 2))
+            counts.add(_count(client, "get", _url("result", latest)))
+    assert counts == first_views == {REPORT}
+
+
+def test_report_page_scores_nothing_once_its_body_is_kept(client, ann, monkeypatch):
+    assessment = make_submitted_assessment(role=_role(5), owner=ann)
+    first = _without_tokens(client.get(_url("result", assessment)))
+
+    def no_scoring(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the report page scored a role")
+
+    import assessments.report as report
+
+    monkeypatch.setattr(report, "score_role", no_scoring)
+    monkeypatch.setattr(report, "radar_chart", no_scoring)
+    assert _without_tokens(client.get(_url("result", assessment))) == first
+
+
+def _without_tokens(response: Any) -> str:
+    """The page without its CSRF tokens, which are masked anew on every render."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+# --- the coach dashboard --------------------------------------------------------------
+
+
+def _clients(coach: Any, role: Role, count: int) -> None:
+    """`count` clients sharing three submissions each, bulk-made, then their relationships'
+    latest results refreshed as the sharing services do."""
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"{coach.pk}-{i}@example.com", email=f"{coach.pk}-{i}@x.io")
+        for i in range(count)
+    )
+    now = timezone.now()
+    assessments = Assessment.objects.bulk_create(
+        Assessment(
+            owner=user,
+            role=role,
+            status=Assessment.Status.SUBMITTED,
+            snapshot={"version": 1},
+            answers_frozen={"skills": {}},
+            report={"requirements": []},
+            readiness=Decimal((i * 37 + k * 11) % 1000) / 10,
+            verdict=("early", "developing", "close", "ready")[(i + k) % 4],
+            submitted_at=now - timedelta(days=i % 50 + k),
+        )
+        for i, user in enumerate(users)
+        for k in range(3)
+    )
+    relationships = CoachRelationship.objects.bulk_create(
+        CoachRelationship(coach=coach, client=user) for user in users
+    )
+    by_client = {r.client_id: r for r in relationships}
+    SharedAssessment.objects.bulk_create(
+        SharedAssessment(relationship=by_client[a.owner_id], assessment=a) for a in assessments
+    )
+    CoachRelationship.objects.filter(coach=coach).refresh_results()
+
+
+# 1 session, 2 user, 3 coach check, 4 role choices of the filter, 5 count, 6 the page.
+DASHBOARD = 6
+
+
+@pytest.mark.parametrize(
+    "sort",
+    ["name", "-name", "readiness", "-readiness", "change", "-change", "activity", "-activity"],
+)
+def test_coach_dashboard_queries_are_flat_in_clients_for_every_sort(sort):
+    role = _role(3)
+    counts = set()
+    for count in (3, 300):
+        coach = make_coach()
+        _clients(coach, role, count)
+        browser = Client()
+        browser.force_login(coach)
+        url = reverse("coaching:clients")
+        counts.add(_count(browser, "get", url, {"sort": sort}))
+        counts.add(_count(browser, "get", url, {"sort": sort, "role": role.pk, "page": 2}))
+        counts.add(_count(browser, "get", url, {"sort": sort, "verdict": "early"}))
+    assert counts == {DASHBOARD}
+
+
+def test_dashboard_latest_results_follow_shares_and_deletions(client):
+    coach, ann = make_coach(), make_user()
+    role = _role(3)
+    first = make_submitted_assessment(role=role, owner=ann, levels={})
+    relationship = make_relationship(coach=coach, client=ann)
+    second = make_submitted_assessment(role=role, owner=ann)  # shared at once (scope all)
+    relationship.refresh_from_db()
+    assert relationship.latest_assessment_id == second.pk
+    assert relationship.previous_readiness == first.readiness
+
+    second.delete()
+    relationship.refresh_from_db()
+    assert relationship.latest_assessment_id == first.pk
+    assert relationship.previous_readiness is None
+
+    first.delete()
+    relationship.refresh_from_db()
+    assert (relationship.latest_assessment_id, relationship.latest_verdict) == (None, "")
+
+
+# --- catalogue pages, signed in (rendered for the user) -------------------------------
+
+
+def test_role_pages_queries_are_flat_in_skills_and_roles(client, ann):
+    lists, details = set(), set()
+    for skills in (3, 40):
+        track = make_track()
+        roles = [_role(skills, track=track) for _ in range(1 if skills == 3 else 4)]
+        lists.add(_steady(client, "get", reverse("roles:list")))
+        details.add(_steady(client, "get", roles[-1].get_absolute_url()))
+    assert len(lists) == 1
+    assert len(details) == 1
+
+
+def _without_csrf(page: bytes) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page.decode())
+
+
+def test_prerendered_questions_are_the_page_a_live_render_gives(client, ann, monkeypatch):
+    from assessments import views
+
+    draft = _draft(ann, _role(12), answered=False)
+    levels = draft.role.skill_requirements.select_related("skill")[:6]
+    for n, requirement in enumerate(levels):  # some answered, one with evidence
+        SkillAnswer.objects.create(
+            assessment=draft, skill=requirement.skill, level=n, evidence="Led it" if n == 2 else ""
+        )
+    url = _url("questionnaire", draft)
+    prerendered = _without_csrf(client.get(url).content)
+
+    monkeypatch.setattr(views, "_question_html", lambda *args: "")
+    live = _without_csrf(client.get(url).content)
+
+    assert prerendered == live
+    assert live.count("checked") == 6
