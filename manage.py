@@ -6,12 +6,18 @@ import sys
 
 
 def main() -> None:
+    # Production settings unless told otherwise: DEBUG is off unless DEBUG=1 is set (as
+    # `make run` does), so a command typed on a server never runs with the development key
+    # or prints mail to the console. README, "Commands"; docs/operations.md.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "careerpath.settings")
-    # manage.py is the developer's tool (README commands, `make run`): development settings
-    # unless told otherwise. Deployments set DEBUG=0 and a SECRET_KEY; wsgi/asgi default off.
-    os.environ.setdefault("DEBUG", "1")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 (loads the settings, which check the environment)
+    except ImproperlyConfigured as exc:
+        sys.exit(f"careerpath: {exc}")
     execute_from_command_line(sys.argv)
 
 
