@@ -13,7 +13,7 @@ WEIGHT_MIN, WEIGHT_MAX = 1, 5
 
 
 class Proficiency(models.IntegerChoices):
-    """The one proficiency scale shared by every skill (DESIGN.md)."""
+    """The one proficiency scale shared by every skill (docs/scoring.md)."""
 
     NONE = 0, "None"
     AWARENESS = 1, "Awareness"

@@ -1,4 +1,4 @@
-"""Who may reach an assessment (DESIGN.md "Who may see what"), and how a visitor's draft
+"""Who may reach an assessment (docs/permissions.md), and how a visitor's draft
 follows them into their account."""
 
 from __future__ import annotations

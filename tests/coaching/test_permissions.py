@@ -1,4 +1,4 @@
-"""Who may reach what (DESIGN.md "Who may see what"): every URL of the coaching app and the
+"""Who may reach what (docs/permissions.md): every URL of the coaching app and the
 owner's report URLs, for every kind of actor, in one table. Anything not allowed is a 404
 that changes nothing, so ids reveal nothing."""
 

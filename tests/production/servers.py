@@ -31,9 +31,11 @@ PORTS = iter(range(8110, 8199))
 # Every variable the settings read; a server gets only those the test gives it.
 _APP_VARIABLES = re.compile(
     r"DEBUG|SECRET_KEY|ALLOWED_HOSTS|DATABASE_URL|REDIS_URL|CELERY_.*|STATIC_ROOT|EMAIL_.*|"
-    r"SECURE_.*|SESSION_.*|CSRF_.*|TRUST_X_FORWARDED_PROTO|LOG_LEVEL|CONN_MAX_AGE|"
+    r"SECURE_.*|SESSION_.*|CSRF_.*|TRUST_X_FORWARDED_.*|LOG_LEVEL|CONN_MAX_AGE|"
     r"GUNICORN_.*|FORWARDED_ALLOW_IPS|DJANGO_SETTINGS_MODULE|DEFAULT_FROM_EMAIL|"
-    r"DATA_UPLOAD_MAX_MEMORY_SIZE|VISITOR_DRAFT_DAYS|LOGIN_.*"
+    r"DATA_UPLOAD_MAX_MEMORY_SIZE|VISITOR_DRAFT_DAYS|LOGIN_.*|"
+    # Set by the browser tests' conftest for Playwright's event loop; never on a server.
+    r"DJANGO_ALLOW_ASYNC_UNSAFE"
 )
 
 

@@ -1,4 +1,4 @@
-"""The shipped catalogue: faithful to the seed profile, complete, and safe to load again."""
+"""The shipped catalogue: faithful to the job-market profile, complete, and safe to load again."""
 
 from __future__ import annotations
 
