@@ -63,7 +63,7 @@ def test_report_csv_quotes_a_formula_in_a_name_and_keeps_the_columns():
 
 
 def test_json_export_restores_the_documented_key_order_at_every_level():
-    # A jsonb column hands keys back in its own order; the export puts the documented order (docs/report.md) back.
+    # A jsonb column hands keys back in its own order; the export restores docs/report.md's.
     document = report_document(_report())
     assert list(document)[:5] == ["role", "role_title", "scale", "readiness", "verdict"]
     assert list(document["requirements"][0])[:3] == ["kind", "slug", "name"]
