@@ -441,7 +441,8 @@ def report_csv(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     return response
 
 
-@require_http_methods(["GET", "POST"])
+# GET and HEAD read it; POST asks for a failed render again.
+@require_http_methods(["GET", "HEAD", "POST"])
 def report_pdf(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     assessment = _get_submitted_for_request(request, pk)
     return pdf_download(

@@ -212,7 +212,8 @@ def coach_report_csv(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     return response
 
 
-@require_http_methods(["GET", "POST"])
+# GET and HEAD read it; POST asks for a failed render again.
+@require_http_methods(["GET", "HEAD", "POST"])
 @coach_required
 def coach_report_pdf(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     assessment = _get_shared_for_coach(request, pk)

@@ -132,3 +132,16 @@ def test_a_pdf_download_refuses_methods_other_than_get_and_post_with_405(world, 
 
     assert response.status_code == 405
     assert _state(world) == before
+
+
+@pytest.mark.parametrize("case", PDF_DOWNLOADS, ids=_id)
+def test_a_pdf_download_answers_head_like_get(world, case):
+    who, name, args = case
+    browser = _browser(world, who)
+    url = reverse(name, args=args(world))
+
+    get = browser.get(url)
+    head = browser.head(url)
+
+    assert head.status_code == get.status_code
+    assert head["Content-Type"] == get["Content-Type"]
