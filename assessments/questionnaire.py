@@ -36,6 +36,7 @@ class SkillQuestion:
     name: str
     description: str
     levels: tuple[tuple[int, str, str], ...]  # (level, level name, what it means here)
+    source: str = ""  # where the description comes from, in words
 
     @property
     def key(self) -> str:
@@ -187,6 +188,7 @@ def _skill_question(skill: Skill) -> SkillQuestion:
         name=skill.name,
         description=skill.description,
         levels=tuple((level, LEVEL_NAMES[level], descriptions[level]) for level in range(6)),
+        source=skill.get_source_display(),
     )
 
 

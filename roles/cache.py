@@ -29,7 +29,7 @@ T = TypeVar("T")
 VERSION_KEY = "catalogue:version"
 # Part of every key below: change it when what is cached changes shape, so a deploy never
 # reads entries an older release wrote under the same catalogue version.
-CACHE_FORMAT = "2"
+CACHE_FORMAT = "3"
 # Entries of an old version are never read again; a day bounds the memory they hold.
 CATALOGUE_TIMEOUT = 24 * 60 * 60
 # Request headers a public page's content depends on (htmx asks for partials).

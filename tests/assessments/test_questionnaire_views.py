@@ -251,6 +251,8 @@ def test_questionnaire_shows_six_levels_with_the_skills_own_descriptions(client,
         assert f"Python looks like step {level} here." in python
     assert ladder.sql.level_3 in _block(body, "q-skill-sql")
     assert ladder.sql.level_3 not in python
+    # where the description comes from (the factory's skills are editorial)
+    assert "(Editorial)" in python
 
 
 def test_questionnaire_does_not_show_the_required_level(client, ladder):

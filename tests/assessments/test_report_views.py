@@ -225,6 +225,8 @@ def test_report_page_shows_the_engines_numbers_for_the_snapshot(client, ladder, 
     ]
     assert "You are here" in page
     assert "Your next step" in page
+    # The learning steps are editorial, and the page says so where it lists them.
+    assert "editorial suggestions" in _by_testid(page, "actions-source")
 
 
 def test_report_page_of_the_catalogues_team_lead_matches_the_engine(client, ann):
