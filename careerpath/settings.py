@@ -219,6 +219,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# The role the home page offers a one-click assessment of (while it is published).
+FEATURED_ROLE = os.environ.get("FEATURED_ROLE", "ml-team-lead")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "roles:list"
 LOGOUT_REDIRECT_URL = "roles:list"

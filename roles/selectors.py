@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from assessments.scoring import (
@@ -75,6 +76,11 @@ def role_detail(slug: str, *, include_unpublished: bool = False) -> Role | None:
 def public_tracks() -> QuerySet[Track]:
     """Tracks with at least one published role: a track of drafts is not shown yet."""
     return Track.objects.filter(pk__in=Role.objects.published().values("track_id"))
+
+
+def featured_role() -> Role | None:
+    """The role the home page offers a shortcut to (FEATURED_ROLE), while it is published."""
+    return Role.objects.published().filter(slug=settings.FEATURED_ROLE).first()
 
 
 class RoleLinks(NamedTuple):

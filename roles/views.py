@@ -11,6 +11,7 @@ from roles.diagrams import ladder_diagram
 from roles.forms import RoleSearchForm
 from roles.selectors import (
     categories_in_use,
+    featured_role,
     ladder_for,
     next_steps,
     public_tracks,
@@ -28,8 +29,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @require_safe
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
-    tracks = public_tracks()
-    return render(request, "home.html", {"tracks": tracks})
+    context = {"tracks": public_tracks(), "featured": featured_role()}
+    return render(request, "home.html", context)
 
 
 @require_safe

@@ -322,3 +322,32 @@ def test_assessment_start_of_an_unpublished_role_is_404_even_for_staff(client):
     client.force_login(make_user(is_staff=True))
     for method in (client.get, client.post):
         assert method(reverse("roles:assess", args=[draft.slug])).status_code == 404
+
+
+def test_home_explains_how_it_works_in_three_steps_and_offers_the_featured_assessment(
+    client, settings
+):
+    settings.FEATURED_ROLE = "ml-team-lead"
+    make_role(slug="ml-team-lead", title="Machine Learning Team Lead")
+
+    body = client.get(reverse("home")).content.decode()
+
+    steps = body[body.index('data-testid="how-it-works"') :]
+    steps = steps[: steps.index("</ol>")]
+    assert steps.count("<li") == 3
+    for step in ("Pick a target role", "Rate yourself", "Read your report"):
+        assert step in steps
+    assert (
+        f'href="{reverse("roles:assess", args=["ml-team-lead"])}" data-testid="featured-assess">'
+        "Assess yourself as Machine Learning Team Lead</a>"
+    ) in body
+
+
+def test_home_offers_no_shortcut_to_an_unpublished_featured_role(client, settings):
+    settings.FEATURED_ROLE = "ml-team-lead"
+    make_role(slug="ml-team-lead", is_published=False)
+
+    body = client.get(reverse("home")).content.decode()
+
+    assert 'data-testid="featured-assess"' not in body
+    assert reverse("roles:assess", args=["ml-team-lead"]) not in body
