@@ -80,3 +80,16 @@ def shared_assessment(token: str) -> Assessment | None:
     if link is None or link.assessment.is_draft:
         return None
     return link.assessment
+
+
+def current_rung_on_track(user: Any, track: Any) -> str | None:
+    """The current rung of `user`'s latest submitted report on `track` (one query): what
+    the track page marks "You are here"."""
+    latest = (
+        Assessment.objects.submitted()
+        .filter(owner=user, role__track=track)
+        .order_by("-submitted_at")
+        .values_list("report", flat=True)
+        .first()
+    )
+    return None if latest is None else latest.get("current_rung")

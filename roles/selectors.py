@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -83,14 +83,38 @@ def featured_role() -> Role | None:
     return Role.objects.published().filter(slug=settings.FEATURED_ROLE).first()
 
 
+# Where a signed-in person stands on a track: the slug of their current rung, or None.
+# The catalogue cannot know (assessments sit above it), so the assessments app registers
+# the answer here when it is ready (`register_track_position`).
+TrackPosition = Callable[[Any, Track], str | None]
+_track_position: list[TrackPosition] = []
+
+
+def register_track_position(provider: TrackPosition) -> None:
+    _track_position[:] = [provider]
+
+
+def track_position(user: Any, track: Track) -> str | None:
+    """The viewer's current rung on `track` from their latest report there, if any."""
+    if not user.is_authenticated or not _track_position:
+        return None
+    return _track_position[0](user, track)
+
+
 class RoleLinks(NamedTuple):
     role: Role
     next_steps: list[Role]
 
 
 def track_roles(track: Track) -> list[RoleLinks]:
-    """The track's published roles in rank order, each with its published next steps."""
-    roles = list(Role.objects.published().filter(track=track).order_by("rank", "title"))
+    """The track's published roles in rank order, each with its published next steps
+    (and its salary figures, which the track page shows a rung's headline of)."""
+    roles = list(
+        Role.objects.published()
+        .filter(track=track)
+        .prefetch_related("salary_figures")
+        .order_by("rank", "title")
+    )
     steps = _next_steps_of(roles, links=_links_from_track(track.pk))
     return [RoleLinks(role, steps[role.pk]) for role in roles]
 

@@ -15,6 +15,7 @@ from roles.selectors import (
     ladder_for,
     next_steps,
     public_tracks,
+    track_position,
     track_roles,
 )
 from roles.selectors import role_detail as select_role_detail
@@ -85,6 +86,7 @@ def track_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "track": track,
         "roles": roles,
         "diagram": ladder_diagram(roles) if track.is_ladder and roles else None,
+        "current_rung": track_position(request.user, track),
         "specialisations": [d for d in directions if d.kind == "specialisation"],
         "alternatives": [d for d in directions if d.kind == "alternative"],
     }

@@ -199,7 +199,7 @@ def test_track_page_draws_the_ladder_with_a_text_equivalent(client):
     body = response.content.decode()
     assert body.count("<rect ") == 5
     assert body.count("<line ") == 4
-    assert f"leads to {branch.title} or {other_branch.title}" in body
+    assert f"Leads to {branch.title} or {other_branch.title}" in body
     assert "Computer Vision" in body and "Consulting" in body
 
 
@@ -210,9 +210,9 @@ def test_track_page_query_count_does_not_grow_with_roles(client):
     make_ladder(12, track=big_track)
     small, _ = _queries(client, small_track.get_absolute_url())
     large, _ = _queries(client, big_track.get_absolute_url())
-    # track (if it has a published role), its directions, its published roles, the links
-    # from them, the published roles those lead to
-    assert small == large == 5
+    # track (if it has a published role), its directions, its published roles, their
+    # salary figures, the links from them, the published roles those lead to
+    assert small == large == 6
 
 
 # --- unpublished roles on public pages ------------------------------------------------
@@ -282,7 +282,8 @@ def test_track_page_draws_and_lists_published_roles_only(client):
         assert hidden.get_absolute_url() not in body
     assert body.count("<rect ") == 2
     assert body.count("<line ") == 1  # junior to senior, over the unpublished rung
-    assert f"{junior.title}</a> (rung 1): leads to {senior.title}" in body
+    rung = body[body.index(f'data-testid="rung-{junior.slug}"') :]
+    assert f"Leads to {senior.title}</div>" in rung[: rung.index("</li>")]
 
 
 def test_a_track_of_drafts_only_is_neither_on_the_home_page_nor_public(client):
@@ -351,3 +352,53 @@ def test_home_offers_no_shortcut_to_an_unpublished_featured_role(client, setting
 
     assert 'data-testid="featured-assess"' not in body
     assert reverse("roles:assess", args=["ml-team-lead"]) not in body
+
+
+def test_track_page_lists_each_rung_with_its_salary_and_a_link_to_assess_it(client):
+    track = make_track()
+    junior, senior = make_ladder(2, track=track)
+    SalaryFigure.objects.create(
+        role=senior, label="National average", average=141_405, source="US market"
+    )
+    SalaryFigure.objects.create(role=junior, label="Range", low=90_000, high=110_500, source="X")
+
+    body = client.get(track.get_absolute_url()).content.decode()
+
+    def rung(role: Role) -> str:
+        block = body[body.index(f'data-testid="rung-{role.slug}"') :]
+        return block[: block.index("</li>")]
+
+    assert "National average: $141,405" in rung(senior)
+    assert "(US market)" in rung(senior)
+    assert "Range: $90,000–$110,500" in rung(junior)
+    for role in (junior, senior):
+        assert f'href="{reverse("roles:assess", args=[role.slug])}"' in rung(role)
+    assert "(rung " not in body  # the page speaks to the reader, not in editor's terms
+    assert 'data-testid="you-are-here"' not in body  # nobody signed in
+
+
+def test_track_page_marks_where_a_signed_in_person_stands(client):
+    from assessments.models import Assessment
+
+    track = make_track()
+    junior, senior = make_ladder(2, track=track)
+    ann = make_user()
+    report = {"current_rung": junior.slug}
+    Assessment.objects.create(
+        owner=ann,
+        role=senior,
+        status="submitted",
+        snapshot={},
+        report=report,
+        submitted_at="2026-01-02T10:00:00Z",
+    )
+    client.force_login(ann)
+
+    body = client.get(track.get_absolute_url()).content.decode()
+
+    assert body.count('data-testid="you-are-here"') == 1
+    junior_block = body[body.index(f'data-testid="rung-{junior.slug}"') :]
+    assert 'data-testid="you-are-here"' in junior_block[: junior_block.index("</li>")]
+    # someone else sees no mark
+    client.force_login(make_user())
+    assert 'data-testid="you-are-here"' not in client.get(track.get_absolute_url()).content.decode()
