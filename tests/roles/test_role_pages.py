@@ -402,3 +402,18 @@ def test_track_page_marks_where_a_signed_in_person_stands(client):
     # someone else sees no mark
     client.force_login(make_user())
     assert 'data-testid="you-are-here"' not in client.get(track.get_absolute_url()).content.decode()
+
+
+def test_role_page_offers_the_assessment_again_after_the_requirements_and_a_jump_nav(client):
+    role = make_ladder(1)[0]
+
+    body = client.get(role.get_absolute_url()).content.decode()
+
+    assess = reverse("roles:assess", args=[role.slug])
+    bottom = body.index('data-testid="assess-cta-bottom"')
+    assert body.index('id="exp-heading"') < bottom
+    assert f'href="{assess}"' in body[bottom:]
+    nav = body[body.index('data-testid="jump-nav"') :]
+    nav = nav[: nav.index("</nav>")]
+    for anchor in ("#skills-heading", "#ladder-heading", "#salary-heading"):
+        assert f'href="{anchor}"' in nav
