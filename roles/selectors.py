@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -16,7 +17,9 @@ from assessments.scoring import (
     RoleSpec,
     SkillSpec,
 )
+from roles.cache import cached_catalogue
 from roles.models import (
+    ExperienceRequirement,
     LearningAction,
     Role,
     SkillCategory,
@@ -280,3 +283,27 @@ def action_specs(skill_slugs: Iterable[str]) -> list[ActionSpec]:
             "skill"
         )
     ]
+
+
+# --- how long the questionnaire takes ---------------------------------------------------
+
+# A question is one click among six described levels: about twenty seconds, as timed on
+# the shipped questionnaire (thirty questions in about ten minutes).
+SECONDS_PER_QUESTION = 20
+
+
+def minutes_to_answer(question_count: int) -> int:
+    return max(1, math.ceil(question_count * SECONDS_PER_QUESTION / 60))
+
+
+def questionnaire_size(ladder: Sequence[Role]) -> int:
+    """How many questions the questionnaire of a ladder's top rung asks: every skill and
+    kind of experience of its rungs once, and education. Kept per catalogue version."""
+
+    def count() -> int:
+        rungs = [r.pk for r in ladder]
+        skills = SkillRequirement.objects.filter(role__in=rungs).values("skill_id").distinct()
+        kinds = ExperienceRequirement.objects.filter(role__in=rungs).values("slug").distinct()
+        return skills.count() + kinds.count() + 1
+
+    return cached_catalogue("questionnaire-size", count, *[r.pk for r in ladder])

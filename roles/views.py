@@ -13,8 +13,10 @@ from roles.selectors import (
     categories_in_use,
     featured_role,
     ladder_for,
+    minutes_to_answer,
     next_steps,
     public_tracks,
+    questionnaire_size,
     track_position,
     track_roles,
 )
@@ -72,6 +74,7 @@ def role_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "ladder": ladder,
         "rung_below": ladder[-2] if len(ladder) > 1 else None,
         "next_roles": next_steps(role),
+        "minutes": minutes_to_answer(questionnaire_size(ladder)),
     }
     return render(request, "roles/role_detail.html", context)
 

@@ -91,7 +91,7 @@ def test_questionnaire_and_report_run_under_the_policy_and_autosave_works(
 
     page.goto(f"{live_server.url}/roles/{role.slug}/")
     check("role page")
-    page.get_by_role("link", name="Assess yourself").click()
+    page.get_by_test_id("assess-cta").click()
     page.get_by_role("button", name="Start the assessment").click()
     expect(page).to_have_url(QUESTIONNAIRE_URL)
     check("questionnaire")

@@ -40,7 +40,7 @@ def _answer_by_clicking(page: Page, slug: str, level: int) -> None:
 
 def _start_by_clicking(page: Page, base_url: str) -> None:
     page.goto(f"{base_url}/roles/{ROLE}/")
-    page.get_by_role("link", name="Assess yourself").click()
+    page.get_by_test_id("assess-cta").click()
     page.get_by_role("button", name="Start the assessment").click()
     expect(page).to_have_url(QUESTIONNAIRE_URL)
 
@@ -74,7 +74,7 @@ def test_visitor_answers_reloads_signs_up_finishes_and_submits(
     # motion that scroll is instant, so it cannot move a link from under a click.
     page.emulate_media(reduced_motion="reduce")
     _start_by_clicking(page, live_server.url)
-    questions = page.locator("fieldset.question")
+    questions = page.locator(".skill-question")
     expect(questions).to_have_count(27)
     slugs = [_skill_slug(question) for question in questions.all()]
 
@@ -208,7 +208,7 @@ def test_quick_change_of_level_saves_the_level_left_checked(
     catalogue: None, live_server, page: Page, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _start_by_clicking(page, live_server.url)
-    slug = _skill_slug(page.locator("fieldset.question").first)
+    slug = _skill_slug(page.locator(".skill-question").first)
 
     # The first save is slow on its way to the database (a slow connection, a busy worker):
     # the live server holds it until the test lets it go.

@@ -142,8 +142,10 @@ def test_role_detail_query_count_does_not_grow_with_requirements(client):
     many, response = _queries(client, _rich_role(30).get_absolute_url())
     # role+track+education, skill reqs, experience, salary, market facts; the ladder: the
     # track's published roles, then every role of the track with its chosen rung below and
-    # the roles leading to it; the next steps: the links, the published roles they lead to.
-    assert many == few == 9
+    # the roles leading to it; the next steps: the links, the published roles they lead to;
+    # the questionnaire's size for the time estimate (distinct skills, kinds of experience),
+    # then kept until the catalogue changes.
+    assert many == few == 11
     assert response.content.decode().count("3</span> · Practitioner") == 30
 
 
@@ -417,3 +419,24 @@ def test_role_page_offers_the_assessment_again_after_the_requirements_and_a_jump
     nav = nav[: nav.index("</nav>")]
     for anchor in ("#skills-heading", "#ladder-heading", "#salary-heading"):
         assert f'href="{anchor}"' in nav
+
+
+def test_role_page_estimates_the_time_from_the_number_of_questions(client):
+    # 20 seconds a question: the ladder's distinct skills and kinds of experience, and
+    # education. Junior asks 2 skills; the lead 2 more and one shared, plus 2 kinds of
+    # experience: 4 + 2 + 1 = 7 questions → 140 s → 3 minutes.
+    shared, a, b, c = (make_skill() for _ in range(4))
+    junior = make_role(rank=1, skills=[(shared, 2, 3, False), (a, 2, 3, False)])
+    lead = make_role(
+        track=junior.track,
+        rank=2,
+        skills=[(shared, 3, 3, False), (b, 3, 3, False), (c, 3, 3, False)],
+        experience=[("x", "X", 2, 3, False), ("y", "Y", 2, 3, False)],
+    )
+    junior.next_roles.add(lead)
+    lead.ladder_previous = junior
+    lead.save()
+
+    assert "About 3 minutes" in client.get(lead.get_absolute_url()).content.decode()
+    # the junior rung alone: 2 skills + education = 3 questions → 60 s → 1 minute
+    assert "About 1 minute ·" in client.get(junior.get_absolute_url()).content.decode()
