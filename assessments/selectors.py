@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
+
 from assessments.models import Assessment, ExperienceAnswer, ShareLink, SkillAnswer
 from assessments.questionnaire import Questionnaire
 from assessments.scoring import RoleSpec
@@ -50,18 +52,25 @@ def _published_role_specs() -> list[RoleSpec]:
 
 
 def draft_progress(assessment: Assessment, questionnaire: Questionnaire) -> dict[str, Any]:
-    """A draft's progress from the ids of what it answered: two small queries, whatever
-    the number of questions."""
+    """A draft's progress from the ids of what it answered: one small query (skill ids and
+    experience slugs side by side), whatever the number of questions. Written as SQL: it
+    runs after every autosave, and the ORM took longer to compile this union than the
+    database to run it."""
+    quote = connection.ops.quote_name
+    assessment_id = Assessment._meta.pk.get_db_prep_value(assessment.pk, connection)
+    sql = (
+        f"SELECT {quote('skill_id')}, NULL FROM {quote(SkillAnswer._meta.db_table)} "
+        f"WHERE {quote('assessment_id')} = %s UNION ALL "
+        f"SELECT NULL, {quote('slug')} FROM {quote(ExperienceAnswer._meta.db_table)} "
+        f"WHERE {quote('assessment_id')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [assessment_id, assessment_id])
+        rows = cursor.fetchall()
     slugs = questionnaire.skill_slugs_by_id
-    skill_ids = SkillAnswer.objects.filter(assessment_id=assessment.pk).values_list(
-        "skill_id", flat=True
-    )
-    experience = ExperienceAnswer.objects.filter(assessment_id=assessment.pk).values_list(
-        "slug", flat=True
-    )
     return questionnaire.progress(
-        skills={slugs[i] for i in skill_ids if i in slugs},
-        experience=set(experience),
+        skills={slugs[skill_id] for skill_id, _ in rows if skill_id in slugs},
+        experience={slug for skill_id, slug in rows if skill_id is None},
         education=assessment.education is not None,
     )
 

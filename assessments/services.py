@@ -9,13 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from assessments.models import Assessment, ExperienceAnswer, ShareLink, SkillAnswer
 from assessments.questionnaire import (
     EDUCATION_KEY,
     EVIDENCE_PREFIX,
+    SKILL_PREFIX,
     AnswerError,
     ParsedAnswer,
     Questionnaire,
@@ -34,6 +35,7 @@ from assessments.scoring import (
     questionnaire_scope,
 )
 from assessments.selectors import published_role_specs
+from careerpath.page_cache import assessment_key, data_changed
 from coaching.services import shares_for_new_submission
 from roles.models import Role, SalaryFigure
 from roles.selectors import action_specs, ladder_specs
@@ -191,6 +193,58 @@ def _locked_draft(assessment_id: Any, owner: Owner | None = None) -> Assessment:
     return assessment
 
 
+def _resumed_at(key: str) -> str:
+    """The question to resume at after answering `key`: evidence belongs to its skill's
+    question. Cut to the column's length: a key that long is no question, and its answer
+    is refused (and the row's update rolled back) once parsed."""
+    if key.startswith(EVIDENCE_PREFIX):
+        key = SKILL_PREFIX + key.removeprefix(EVIDENCE_PREFIX)
+    return key[: Assessment._meta.get_field("last_question").max_length]
+
+
+def _touched_draft(assessment_id: Any, owner: Owner | None, last_question: str) -> Assessment:
+    """Lock the draft's row by updating it (its last question and time), returning what an
+    answer needs: ownership, lock, status and update in one statement, an UPDATE ...
+    RETURNING (which the ORM does not write), where a SELECT ... FOR UPDATE and an UPDATE
+    took two round trips on the busiest write of the site. The row stays locked until the
+    transaction ends, so saves from two tabs apply one after the other."""
+    field = Assessment._meta.get_field
+    quote = connection.ops.quote_name
+    where = [f"{quote('id')} = %s", f"{quote('status')} = %s"]
+    params: list[Any] = [
+        last_question,
+        field("updated_at").get_db_prep_value(timezone.now(), connection),
+        field("id").get_db_prep_value(assessment_id, connection),
+        Assessment.Status.DRAFT,
+    ]
+    if owner is not None and owner.user is not None:
+        where.append(f"{quote('owner_id')} = %s")
+        params.append(owner.user.pk)
+    elif owner is not None:
+        where.append(f"{quote('owner_id')} IS NULL AND {quote('visitor_token')} = %s")
+        params.append(owner.visitor_token)
+    sql = (
+        f"UPDATE {quote(Assessment._meta.db_table)} "
+        f"SET {quote('last_question')} = %s, {quote('updated_at')} = %s "
+        f"WHERE {' AND '.join(where)} RETURNING {quote('role_id')}, {quote('education')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        # Not a draft of theirs: submitted meanwhile ("submitted" outranks any complaint
+        # about the answer), or none at all; _locked_draft raises the one that applies.
+        _locked_draft(assessment_id, owner)
+        raise AssessmentNotFound("No such assessment")
+    return Assessment(
+        pk=field("id").to_python(assessment_id),
+        role_id=row[0],
+        status=Assessment.Status.DRAFT,
+        education=row[1],
+        last_question=last_question,
+    )
+
+
 def _skill_answers_upsert(rows: Iterable[SkillAnswer], *, fields: list[str]) -> None:
     """Insert or update in one statement, keyed by (assessment, skill)."""
     SkillAnswer.objects.bulk_create(
@@ -235,7 +289,6 @@ def _store(assessment: Assessment, answer: ParsedAnswer, questionnaire: Question
             raise AnswerError("Choose a level for this skill before adding evidence.")
 
 
-@transaction.atomic
 def answer_save(
     *,
     assessment_id: Any,
@@ -247,20 +300,18 @@ def answer_save(
     """Save one answer and return the assessment as saved (its id, role, status and
     education). The assessment row is locked, so concurrent saves from two tabs apply one
     after the other and each question keeps the last answer given. With `owner`, an
-    assessment of anyone else's is AssessmentNotFound."""
-    assessment = _locked_draft(assessment_id, owner)  # "submitted" outranks any complaint
-    questionnaire = questionnaire or questionnaire_of_role(assessment.role_id)
-    answer = questionnaire.parse(key, raw)
-    _store(assessment, answer, questionnaire)
-    # Evidence belongs to its skill's question: resume there.
-    assessment.last_question = (
-        f"skill-{answer.slug}" if answer.kind in ("skill", "evidence") else key
-    )
-    Assessment.objects.filter(pk=assessment.pk).update(
-        education=assessment.education,
-        last_question=assessment.last_question,
-        updated_at=timezone.now(),
-    )
+    assessment of anyone else's is AssessmentNotFound. A refused answer changes nothing:
+    the error rolls the transaction back."""
+    with transaction.atomic():
+        assessment = _touched_draft(assessment_id, owner, _resumed_at(key))
+        questionnaire = questionnaire or questionnaire_of_role(assessment.role_id)
+        answer = questionnaire.parse(key, raw)
+        _store(assessment, answer, questionnaire)
+        if answer.kind == "education":
+            Assessment.objects.filter(pk=assessment.pk).update(education=assessment.education)
+    # An upsert and update(): no signal. Once committed (unless a caller's transaction
+    # goes on), so the most frequent write of the site bumps its version once.
+    data_changed(assessment_key(assessment.pk))
     return assessment
 
 
@@ -307,6 +358,7 @@ def answers_save_all(
     Assessment.objects.filter(pk=assessment.pk).update(
         education=assessment.education, updated_at=timezone.now()
     )
+    data_changed(assessment_key(assessment.pk))  # upserts and update(): no signal
     return errors
 
 
@@ -459,6 +511,7 @@ def report_closest_roles_backfill(*, assessment: Assessment) -> None:
     Assessment.objects.filter(pk=assessment.pk).update(
         snapshot=assessment.snapshot, report=assessment.report
     )
+    data_changed(assessment_key(assessment.pk))
 
 
 @transaction.atomic

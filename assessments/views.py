@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
@@ -55,9 +56,11 @@ from assessments.services import (
     share_link_revoke,
 )
 from assessments.tasks import report_pdf_prepare, report_pdf_request, report_pdf_retry
+from careerpath.page_cache import assessment_key, private_page
 from coaching.selectors import calibration_rows, notes_for_owner
 from roles.cache import cached_catalogue
 from roles.models import Role
+from roles.selectors import minutes_to_answer
 
 VISITOR_SESSION_KEY = "careerpath_visitor"
 
@@ -185,6 +188,7 @@ def _questionnaire_context(
         "education_error": errors.get(EDUCATION_KEY, ""),
         "education_choices": EDUCATION_CHOICES,
         "progress": _progress(questionnaire, answers),
+        "minutes": minutes_to_answer(questionnaire.total),
     }
 
 
@@ -203,10 +207,18 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(assessment)
     owner = _owner(request)
     draft = draft_for(owner=owner, role=role) if owner else None
-    return render(request, "assessments/start.html", {"role": role, "draft": draft})
+    questions = questionnaire_for(role).total
+    context = {"role": role, "draft": draft, "questions": questions}
+    context["minutes"] = minutes_to_answer(questions)
+    return render(request, "assessments/start.html", context)
+
+
+def _assessment_versions(request: HttpRequest, kwargs: dict[str, Any]) -> list[str]:
+    return [assessment_key(kwargs["pk"])]
 
 
 @require_http_methods(["GET", "POST"])
+@private_page(_assessment_versions)
 def questionnaire(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     assessment = _get_assessment_for_request(request, pk)
     if not assessment.is_draft:
@@ -232,6 +244,59 @@ def questionnaire(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     return render(request, "assessments/questionnaire.html", context, status=422 if errors else 200)
 
 
+# What "assessments/_answer_status.html" renders for a saved answer, with the progress
+# partials ("_progress.html", "_section_badge.html") as out-of-band swaps, written here
+# without the template engine: the autosave is the most frequent request of the site, and
+# these few lines cost more to render than to save the answer. tests/perf pins that both
+# give the same HTML.
+_SAVED = '<span class="text-success" data-state="saved">Saved</span>'
+_PROGRESS_OOB = (
+    '<div id="progress-overall" class="mb-3" hx-swap-oob="true">'
+    '<div class="d-flex justify-content-between small"><span>Progress</span>'
+    '<span data-testid="progress-count">{answered} of {total} answered</span></div>'
+    '<div class="progress" role="progressbar" aria-label="Questions answered" '
+    'aria-valuenow="{answered}" aria-valuemin="0" aria-valuemax="{total}">'
+    '<svg class="progress-svg" viewBox="0 0 100 1" preserveAspectRatio="none" '
+    'aria-hidden="true" focusable="false"><rect class="progress-svg-fill" width="{percent}" '
+    'height="1" fill="#198754"/></svg></div></div>'
+)
+_SECTION_BADGE_OOB = (
+    '<span id="progress-{}" class="badge {}" hx-swap-oob="true">{} / {}'
+    '<span class="visually-hidden"> answered</span></span>'
+)
+
+
+_MOBILE_COUNT_OOB = (
+    '<span id="progress-count-mobile" class="small" hx-swap-oob="true">{} of {} answered</span>\n'
+)
+
+
+def answer_saved_html(progress: dict[str, Any]) -> str:
+    overall = format_html(
+        _PROGRESS_OOB,
+        answered=progress["answered"],
+        total=progress["total"],
+        percent=progress["percent"],
+    )
+    badges = format_html_join(
+        "",
+        _SECTION_BADGE_OOB,
+        (
+            (
+                section["slug"],
+                "text-bg-success"
+                if section["answered"] == section["total"]
+                else "text-bg-light border",
+                section["answered"],
+                section["total"],
+            )
+            for section in progress["sections"]
+        ),
+    )
+    mobile = format_html(_MOBILE_COUNT_OOB, progress["answered"], progress["total"])
+    return _SAVED + overall + badges + mobile
+
+
 @require_POST
 def answer(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """Autosave of one answer (htmx). Answers with the question's status and the progress.
@@ -254,8 +319,7 @@ def answer(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         status = 409 if submitted else 422
         return render(request, "assessments/_answer_status.html", context, status=status)
     questions = questionnaire_of_role(assessment.role_id)
-    context["progress"] = draft_progress(assessment, questions)
-    return render(request, "assessments/_answer_status.html", context)
+    return HttpResponse(answer_saved_html(draft_progress(assessment, questions)))
 
 
 @require_http_methods(["GET", "POST"])
@@ -408,6 +472,7 @@ def report_context(
 
 
 @require_safe
+@private_page(_assessment_versions)
 def result(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     # The kept report HTML shows the snapshot and answers: read only when it is made.
     assessment = _get_assessment_for_request(request, pk, defer=("snapshot", "answers_frozen"))
@@ -429,7 +494,8 @@ def report_json(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     response = HttpResponse(
         report_document_json(assessment.report), content_type="application/json"
     )
-    response["Content-Disposition"] = f'inline; filename="{_export_name(assessment)}.json"'
+    # Downloaded as a file, like the CSV and the PDF.
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(assessment)}.json"'
     return response
 
 

@@ -87,6 +87,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "careerpath.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Catalogue pages for anonymous visitors, from this process's memory (roles/cache.py):
+    # after the HTTPS redirect and security headers, before everything a page per visitor
+    # needs (session, CSRF, user, messages).
+    "roles.cache.PublicPageMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compressed (static files come compressed from WhiteNoise, above it). Django's
@@ -162,7 +166,8 @@ if REDIS_URL:
         raise ImproperlyConfigured(f"REDIS_URL must be a redis:// URL, not {REDIS_URL!r}")
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's backend, sharing its Redis client between calls (careerpath/cache.py).
+            "BACKEND": "careerpath.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "careerpath",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

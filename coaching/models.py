@@ -14,6 +14,7 @@ from django.db.models.signals import post_delete
 from django.utils import timezone
 
 from assessments.models import Assessment
+from careerpath.page_cache import coach_key, data_changed
 
 COACHES_GROUP = "Coaches"
 INVITATION_DAYS = 14
@@ -253,7 +254,10 @@ def _share_deleted(
 ) -> None:
     # However a share goes (its assessment or a scope change deleted), the relationship's
     # latest results follow; deleting shares in bulk sends this once per share.
-    CoachRelationship.objects.filter(pk=instance.relationship_id).refresh_results()
+    relationship = CoachRelationship.objects.filter(pk=instance.relationship_id)
+    relationship.refresh_results()
+    # The coach's dashboard shows those results (careerpath/page_cache.py).
+    data_changed(*(coach_key(pk) for pk in relationship.values_list("coach_id", flat=True)))
 
 
 post_delete.connect(_share_deleted, sender=SharedAssessment, dispatch_uid="coaching-share-deleted")

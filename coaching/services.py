@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assessments.models import Assessment
+from careerpath.page_cache import coach_key, data_changed
 from coaching.models import (
     COACHES_GROUP,
     NOTE_MAX_LENGTH,
@@ -180,6 +181,7 @@ def _apply_scope(relationship: CoachRelationship, scope: str, chosen: list[Asses
         if a.pk not in existing
     )
     CoachRelationship.objects.filter(pk=relationship.pk).refresh_results()
+    data_changed(coach_key(relationship.coach_id))
 
 
 @transaction.atomic
@@ -208,11 +210,13 @@ def shares_for_new_submission(*, assessment: Assessment) -> None:
     relationships = CoachRelationship.objects.active().filter(
         client_id=assessment.owner_id, scope=CoachRelationship.Scope.ALL
     )
+    sharing = list(relationships)
     SharedAssessment.objects.bulk_create(
-        (SharedAssessment(relationship=r, assessment=assessment) for r in relationships),
+        (SharedAssessment(relationship=r, assessment=assessment) for r in sharing),
         ignore_conflicts=True,
     )
     relationships.refresh_results()
+    data_changed(*(coach_key(r.coach_id) for r in sharing))
 
 
 # --- notes and calibration ------------------------------------------------------------

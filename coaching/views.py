@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from assessments import report as report_views
 from assessments.exports import csv_cell, report_document_csv
 from assessments.models import Assessment
 from assessments.views import pdf_download, report_context
+from careerpath.page_cache import coach_key, private_page
 from coaching import selectors
 from coaching.forms import (
     CalibrationForm,
@@ -83,7 +85,14 @@ def _get_relationship_for_client(request: HttpRequest, pk: int) -> CoachRelation
 # --- the coach's side -----------------------------------------------------------------
 
 
+def _coach_versions(request: HttpRequest, kwargs: dict[str, Any]) -> list[str]:
+    # A visitor's session has no user: their request goes on to the login redirect.
+    user_id = request.session.get(SESSION_KEY)
+    return [coach_key(user_id)] if user_id is not None else []
+
+
 @require_safe
+@private_page(_coach_versions)  # the session's user only: a kept page skips the user query
 @coach_required
 def clients(request: HttpRequest) -> HttpResponse:
     form = ClientFilterForm(request.GET or None, coach=request.user)

@@ -10,6 +10,8 @@ those entries expire on their own.
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -19,6 +21,7 @@ from typing import Any, TypeVar
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
@@ -36,16 +39,34 @@ CATALOGUE_TIMEOUT = 24 * 60 * 60
 PAGE_VARY = ("HX-Request", "HX-Target")
 
 
+# The version as this process last read or wrote it, and when (time.monotonic()). A page
+# served from the cache would otherwise spend most of its time asking the shared cache for
+# the version. A change made in this process is seen here at once (the bump writes the
+# memo too); one made in another process is seen here within VERSION_MEMO_SECONDS. That
+# second is the staleness accepted for catalogue pages across app servers.
+VERSION_MEMO_SECONDS = 1.0
+_memo: tuple[str, float] | None = None
+
+
 def catalogue_version() -> str:
+    global _memo
+    memo = _memo
+    now = time.monotonic()
+    if memo is not None and now - memo[1] < VERSION_MEMO_SECONDS:
+        return memo[0]
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
         version = cache.get(VERSION_KEY)
+    _memo = (str(version), now)
     return str(version)
 
 
 def catalogue_version_bump() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    global _memo
+    version = uuid.uuid4().hex
+    cache.set(VERSION_KEY, version, timeout=None)
+    _memo = (version, time.monotonic())
 
 
 # This process's copies of what it read from the shared cache, by key (the version is in
@@ -93,6 +114,22 @@ def connect_catalogue_signals() -> None:
                 sender=field.remote_field.through,
                 dispatch_uid=f"{uid}-{field.name}",
             )
+    setting_changed.connect(_cache_setting_changed, dispatch_uid="catalogue-cache-setting")
+
+
+def forget_local_copies() -> None:
+    """Drop what this process keeps of the shared cache: its version memo and copies."""
+    global _memo
+    _memo = None
+    _local.clear()
+    _public_pages.clear()
+
+
+def _cache_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    # A test that swaps the cache for an empty one must not see this process's copies of
+    # the previous one (its ids and versions may come again).
+    if setting == "CACHES":
+        forget_local_copies()
 
 
 # --- whole public pages ---------------------------------------------------------------
@@ -145,6 +182,7 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
                 content = response.content
                 stored = (content, gzip_compress(content, mtime=0), response["Content-Type"])
                 cache.set(key, stored, CATALOGUE_TIMEOUT)
+                response.public_page = stored  # type: ignore[attr-defined]
             patch_vary_headers(response, PAGE_VARY)
             return response
         content, compressed, content_type = stored
@@ -154,6 +192,72 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         else:
             response = HttpResponse(content, content_type=content_type)
         patch_vary_headers(response, (*PAGE_VARY, "Accept-Encoding"))
+        response.public_page = stored  # type: ignore[attr-defined]
         return response
 
     return wrapper
+
+
+# --- this process's copies of public pages ----------------------------------------------
+
+# Whole responses to anonymous visitors, by catalogue version, path, query and htmx
+# headers: what `cache_public_page` stored, with the headers the middleware below the
+# PublicPageMiddleware added to it (CSP, X-Frame-Options and the like: the same for every
+# visitor, no nonce in a shareable page). Bounded: a search can make any number of URLs.
+PUBLIC_PAGE_ENTRIES = 512
+_public_pages: dict[tuple[str, ...], tuple[bytes, bytes, list[tuple[str, str]]]] = {}
+_public_pages_lock = threading.Lock()
+# Set per response, not replayed: the encoding and length follow what the visitor accepts.
+_NOT_REPLAYED = {"content-encoding", "content-length", "vary"}
+_PUBLIC_VARY = ", ".join((*PAGE_VARY, "Accept-Encoding"))
+
+
+def _public_page_key(request: HttpRequest) -> tuple[str, ...] | None:
+    if request.method != "GET" or not _is_anonymous_visit(request):
+        return None
+    meta = request.META
+    return (
+        catalogue_version(),
+        request.path_info,
+        meta.get("QUERY_STRING", ""),
+        meta.get("HTTP_HX_REQUEST", ""),
+        meta.get("HTTP_HX_TARGET", ""),
+    )
+
+
+class PublicPageMiddleware:
+    """Serve a catalogue page an anonymous visitor asked for from this process's memory,
+    before sessions, CSRF, authentication and messages are set up: no round trip at all
+    (the catalogue version comes from the memo, see `catalogue_version`). Placed after
+    SecurityMiddleware (its HTTPS redirect and headers apply as usual) and the request log
+    (every request keeps its log line and X-Request-ID). The first request for a page goes
+    through the whole stack; `cache_public_page` marks what may be kept."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = _public_page_key(request)
+        if key is None:
+            return self.get_response(request)
+        page = _public_pages.get(key)
+        if page is None:
+            response = self.get_response(request)
+            stored = getattr(response, "public_page", None)
+            if stored is not None and response.status_code == 200:
+                headers = [(k, v) for k, v in response.items() if k.lower() not in _NOT_REPLAYED]
+                with _public_pages_lock:
+                    if len(_public_pages) >= PUBLIC_PAGE_ENTRIES:
+                        _public_pages.clear()
+                    _public_pages[key] = (stored[0], stored[1], headers)
+            return response
+        request.get_host()  # refuses a host outside ALLOWED_HOSTS, as the full stack does
+        content, compressed, headers = page
+        gzip_ok = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
+        response = HttpResponse(compressed if gzip_ok else content)
+        for name, value in headers:
+            response[name] = value
+        if gzip_ok:
+            response["Content-Encoding"] = "gzip"
+        response["Vary"] = _PUBLIC_VARY
+        return response

@@ -171,3 +171,48 @@ def test_a_cached_page_is_served_compressed_to_who_accepts_it(client, lead):
     assert "Accept-Encoding" in response["Vary"]
     assert gzip.decompress(response.content).decode() == plain
     assert len(response.content) < len(plain) / 2
+
+
+def test_a_page_served_from_memory_keeps_every_header_the_full_stack_adds(client, lead):
+    url = reverse("roles:list")
+    rendered = client.get(url)
+    served = client.get(url)  # from this process's memory (roles.cache.PublicPageMiddleware)
+    assert served.content == rendered.content
+    for header in (
+        "Content-Type",
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+    ):
+        assert served[header] == rendered[header], header
+    assert len(served["X-Request-ID"]) == 32
+    assert served["X-Request-ID"] != rendered["X-Request-ID"]
+
+
+def test_a_page_served_from_memory_still_refuses_an_unknown_host(client, lead):
+    url = reverse("roles:list")
+    client.get(url)
+    assert client.get(url).status_code == 200
+    assert client.get(url, headers={"Host": "evil.example.com"}).status_code == 400
+
+
+def test_a_catalogue_change_in_this_process_shows_at_once_despite_the_version_memo(client, lead):
+    listing, _ = _get(client, reverse("roles:list"))
+    assert "ML Team Lead" in listing
+    lead.title = "Machine Learning Team Lead"
+    lead.save()  # within the memo's second: the bump writes the memo too
+    listing, _ = _get(client, reverse("roles:list"))
+    assert "Machine Learning Team Lead" in listing
+
+
+def test_a_deploy_which_runs_migrate_renews_the_catalogue_version(db):
+    from django.core.management import call_command
+
+    from roles.cache import catalogue_version
+
+    before = catalogue_version()
+    call_command("migrate", verbosity=0)
+    # Pages kept under the old version were rendered by the previous release's templates.
+    assert catalogue_version() != before
