@@ -434,3 +434,58 @@ def sparkline(values: Sequence[float], *, width: int = 160, height: int = 36) ->
 
 def verdict_meaning(verdict: str) -> str:
     return VERDICT_MEANINGS[verdict]
+
+
+# --- the headline: what stands between the person and the next verdict -----------------
+
+# The readiness each verdict starts at (docs/scoring.md, "Verdict").
+NEXT_VERDICT = {"early": ("developing", 50), "developing": ("close", 75), "close": ("ready", 90)}
+
+
+def requirement_words(requirement: Mapping[str, Any]) -> str:
+    """One unmet requirement in words: what it needs against what the person has."""
+    name = str(requirement["name"])
+    name = name[:1].upper() + name[1:]
+    if requirement["kind"] == "skill":
+        return (
+            f"{name} needs {level_name(requirement['required'])}, "
+            f"you are at {level_name(requirement['self'])}"
+        )
+    if requirement["kind"] == "experience":
+        return (
+            f"{name} needs {years_text(requirement['required'])}, "
+            f"you have {years_text(requirement['self'])}"
+        )
+    return f"The role asks for a {name[0].lower()}{name[1:]}"
+
+
+def standing(report: Mapping[str, Any]) -> list[str]:
+    """The headline's sentences: the blockers first, in gap order, then the points
+    to the next verdict. Empty when the person is ready."""
+    verdict, readiness = report["verdict"], report["readiness"]
+    if verdict == "ready":
+        return []
+    by_slug = {r["slug"]: r for r in report["requirements"]}
+    blockers = [requirement_words(by_slug[slug]) for slug in report.get("blockers", ())]
+    sentences = []
+    if blockers and readiness >= 90:
+        sentences.append(f"{readiness:.1f}, but not ready yet: " + "; ".join(blockers) + ".")
+    else:
+        sentences += [f"Essential: {words}." for words in blockers]
+    name, threshold = NEXT_VERDICT[verdict]
+    if readiness < threshold:
+        sentences.append(
+            f"{threshold - readiness:.1f} more points of readiness make it "
+            f"{VERDICT_LABELS[name]} ({threshold} or more)."
+        )
+    return sentences
+
+
+def time_to_ready_words(report: Mapping[str, Any]) -> str:
+    """Why the time to ready is what it is: the plan, or the experience still to gain."""
+    plan_end = max((a.get("end_week", 0) for a in report["actions"]), default=0)
+    years = max((r["gap"] for r in report["requirements"] if r["kind"] == "experience"), default=0)
+    if years and years * 52 >= plan_end:
+        return f"mostly the {years_text(years)} of experience still to gain"
+    pace = report.get("pace_hours_per_week", 5)
+    return f"the learning steps below at {pace:g} hours a week"

@@ -40,7 +40,7 @@ EDUCATION_CATEGORY = "Education"
 READY, CLOSE, DEVELOPING, EARLY = "ready", "close", "developing", "early"
 VERDICT_MEANINGS = {
     READY: "You meet this role's bar: readiness of 90 or more and every essential requirement met.",
-    CLOSE: "Within reach: readiness of 75 or more, with a few gaps left to close.",
+    CLOSE: "Readiness of 75 or more: most of what the role asks is covered.",
     DEVELOPING: "On the way: readiness of 50 or more, with substantial gaps to work on.",
     EARLY: "Early days: readiness below 50; this role is a longer-term goal.",
 }

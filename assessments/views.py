@@ -372,6 +372,8 @@ def _frozen_report_context(assessment: Assessment) -> dict[str, Any]:
         "snapshot": snapshot,
         "verdict_label": report_views.VERDICT_LABELS[report["verdict"]],
         "verdict_meaning": report_views.verdict_meaning(report["verdict"]),
+        "standing": report_views.standing(report),
+        "time_words": report_views.time_to_ready_words(report),
         "radar": report_views.radar_chart(skills),
         "skills": [
             r | {"self_name": LEVEL_NAMES[r["self"]], "required_name": LEVEL_NAMES[r["required"]]}

@@ -20,8 +20,10 @@ from assessments.report import (
     progress_between,
     radar_chart,
     sparkline,
+    standing,
     straight_lined,
     strengths,
+    time_to_ready_words,
 )
 from assessments.scoring import Answers, ExperienceSpec, RoleSpec, SkillSpec
 
@@ -594,3 +596,73 @@ def test_sparkline_draws_on_a_fixed_0_to_100_scale():
     # 4 units of padding all round: x from 4 to 156, y from 32 (0) up to 4 (100).
     assert [(x, y) for x, y, _ in line.dots] == [(4.0, 32.0), (80.0, 18.0), (156.0, 4.0)]
     assert line.points == "4.0,32.0 80.0,18.0 156.0,4.0"
+
+
+# --- the headline ----------------------------------------------------------------------
+
+
+def _headline_report(answers: Answers) -> dict[str, Any]:
+    from assessments.scoring import build_report
+
+    lead = RoleSpec(
+        "lead",
+        "Team Lead",
+        skills=(
+            SkillSpec("python", "Python", "Technical", required=3, weight=5),
+            SkillSpec("design", "System design", "Technical", required=4, weight=5),
+        ),
+        experience=(
+            ExperienceSpec("leading", "Leading ML teams", years=3, weight=2, essential=True),
+        ),
+    )
+    return build_report(target=lead, ladder=[lead], answers=answers)
+
+
+def test_headline_names_the_blocker_when_readiness_is_90_or_more():
+    # python 5·1, design 5·1, leading 2·1.5/3 = 1 → 11/12 = 91.66… → 91.6, blocked
+    report = _headline_report(
+        Answers(skills={"python": 3, "design": 4}, experience={"leading": 1.5})
+    )
+    assert (report["readiness"], report["verdict"]) == (91.6, "close")
+    assert standing(report) == [
+        "91.6, but not ready yet: Leading ML teams needs 3 years, you have 1.5 years."
+    ]
+    # 1.5 years still to gain: 78 weeks, longer than any plan (there is none)
+    assert report["time_to_ready_weeks"] == 78
+    assert time_to_ready_words(report) == "mostly the 1.5 years of experience still to gain"
+
+
+def test_headline_puts_blockers_first_then_the_points_to_the_next_verdict():
+    # python 5·2/3, design 5·2/4, leading 2·1/3 → (10/3 + 2.5 + 2/3)/12 = 6.5/12 → 54.1
+    report = _headline_report(Answers(skills={"python": 2, "design": 2}, experience={"leading": 1}))
+    assert (report["readiness"], report["verdict"]) == (54.1, "developing")
+    assert standing(report) == [
+        "Essential: Leading ML teams needs 3 years, you have 1 year.",
+        "20.9 more points of readiness make it Close (75 or more).",
+    ]
+
+
+def test_headline_without_blockers_gives_the_points_and_the_plan_sets_the_time():
+    # everything but design met: (5 + 5·2/4 + 2)/12 = 9.5/12 = 79.16… → 79.1, close
+    report = _headline_report(Answers(skills={"python": 3, "design": 2}, experience={"leading": 3}))
+    assert standing(report) == ["10.9 more points of readiness make it Ready (90 or more)."]
+    # design 2 → 4: two uncovered steps of 6 weeks at 5 hours a week
+    assert report["time_to_ready_weeks"] == 12
+    assert time_to_ready_words(report) == "the learning steps below at 5 hours a week"
+
+
+def test_a_ready_person_has_nothing_standing_in_the_way():
+    report = _headline_report(Answers(skills={"python": 5, "design": 4}, experience={"leading": 3}))
+    assert report["verdict"] == "ready"
+    assert standing(report) == []
+
+
+def test_an_unmet_requirement_in_words_for_each_kind():
+    from assessments.report import requirement_words
+
+    skill = {"kind": "skill", "name": "Python", "required": 4, "self": 2}
+    years = {"kind": "experience", "name": "leading ML teams", "required": 3, "self": 0.5}
+    degree = {"kind": "education", "name": "Master's degree"}
+    assert requirement_words(skill) == "Python needs Advanced, you are at Working"
+    assert requirement_words(years) == "Leading ML teams needs 3 years, you have 0.5 years"
+    assert requirement_words(degree) == "The role asks for a master's degree"

@@ -226,6 +226,10 @@ def test_report_page_shows_the_engines_numbers_for_the_snapshot(client, ladder, 
     ]
     assert "You are here" in page
     assert "Your next step" in page
+    # What stands between this person and the next verdict, in words: 75 − 53.0 = 22.0
+    assert "22.0 more points of readiness make it Close (75 or more)." in page
+    # and why the time is what it is: 2 years of ML work (104 weeks) outweigh 25 of skills
+    assert "mostly the 2 years of experience still to gain" in page
     # The learning steps are editorial, and the page says so where it lists them.
     assert "editorial suggestions" in _by_testid(page, "actions-source")
 
