@@ -14,11 +14,15 @@ from typing import Any
 
 from assessments.scoring import (
     EDUCATION_NAMES,
+    FIRST_DAYS_WEEKS,
     LEVEL_NAMES,
     VERDICT_MEANINGS,
     Answers,
+    PlannedAction,
     RoleSpec,
+    schedule_plan,
     score_role,
+    weeks_to_ready,
 )
 
 VERDICT_LABELS = {
@@ -489,3 +493,35 @@ def time_to_ready_words(report: Mapping[str, Any]) -> str:
         return f"mostly the {years_text(years)} of experience still to gain"
     pace = report.get("pace_hours_per_week", 5)
     return f"the learning steps below at {pace:g} hours a week"
+
+
+# --- the plan at another pace ------------------------------------------------------------
+
+
+def at_pace(report: Mapping[str, Any], pace: int) -> dict[str, Any]:
+    """The report with its plan and time to ready at `pace` hours a week. Nothing scored
+    changes: the pace only sets the plan's calendar (docs/scoring.md)."""
+    plan = [
+        PlannedAction(
+            a["skill"],
+            a["from"],
+            a["to"],
+            a["title"],
+            a["effort_weeks"],
+            a.get("kind", ""),
+            a.get("url", ""),
+        )
+        for a in report["actions"]
+    ]
+    schedule = schedule_plan(plan, pace_hours_per_week=pace)
+    gaps = (Fraction(str(r["gap"])) for r in report["requirements"] if r["kind"] == "experience")
+    return dict(report) | {
+        "actions": [step.to_dict() for step in schedule],
+        "pace_hours_per_week": pace,
+        "time_to_ready_weeks": weeks_to_ready(schedule, gaps),
+    }
+
+
+def first_days(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """ "Start here": the plan's actions that start in the first 90 days (before week 13)."""
+    return [a for a in report["actions"] if a.get("start_week", 0) < FIRST_DAYS_WEEKS]

@@ -557,14 +557,16 @@ def schedule_plan(
 
 
 def time_to_ready_weeks(score: RoleScore, schedule: Sequence[ScheduledAction]) -> int:
+    return weeks_to_ready(
+        schedule, (Fraction(r.gap) for r in score.requirements if r.kind == "experience")
+    )
+
+
+def weeks_to_ready(schedule: Sequence[ScheduledAction], experience_gaps: Iterable[Fraction]) -> int:
     """Skills are learnt while experience grows, so the later of the plan's end and the
     largest experience shortfall (years × 52), in whole weeks rounded up."""
     learning = schedule[-1].end if schedule else Fraction(0)
-    experience_years = max(
-        (Fraction(r.gap) for r in score.requirements if r.kind == "experience"),
-        default=Fraction(0),
-    )
-    return math.ceil(max(learning, experience_years * WEEKS_PER_YEAR))
+    return math.ceil(max(learning, max(experience_gaps, default=Fraction(0)) * WEEKS_PER_YEAR))
 
 
 def check_pace(pace: object) -> int | float:

@@ -28,7 +28,12 @@ from assessments.questionnaire import (
     questionnaire_for,
     questionnaire_of_role,
 )
-from assessments.scoring import LEVEL_NAMES
+from assessments.scoring import (
+    LEVEL_NAMES,
+    MAX_PACE_HOURS,
+    MIN_PACE_HOURS,
+    REFERENCE_PACE_HOURS,
+)
 from assessments.selectors import (
     draft_progress,
     previous_submission,
@@ -359,9 +364,12 @@ def _render_review(
     return render(request, "assessments/submit.html", context, status=status)
 
 
-def _frozen_report_context(assessment: Assessment) -> dict[str, Any]:
-    """What the frozen part of the report shows, from the snapshot and frozen answers."""
+def _frozen_report_context(assessment: Assessment, pace: int | None) -> dict[str, Any]:
+    """What the frozen part of the report shows, from the snapshot and frozen answers; the
+    plan at `pace` hours a week when one is asked for (the scores never change)."""
     report, snapshot, answers = assessment.report, assessment.snapshot, assessment.answers_frozen
+    if pace is not None and pace != report.get("pace_hours_per_week"):
+        report = report_views.at_pace(report, pace)
     skills = [r for r in report["requirements"] if r["kind"] == "skill"]
     salaries = snapshot.get("salaries", {})
     next_step = report["next_step"]
@@ -384,6 +392,9 @@ def _frozen_report_context(assessment: Assessment) -> dict[str, Any]:
         "ladder": report_views.ladder_rungs(report),
         "branches": snapshot.get("branches", []),
         "action_groups": report_views.action_groups(report),
+        "first_days": report_views.first_days(report),
+        "plan_weeks": report["actions"][-1]["end_week"] if report["actions"] else 0,
+        "pace": report.get("pace_hours_per_week", REFERENCE_PACE_HOURS),
         "straight_lined": report_views.straight_lined(answers),
         "target_salary": salaries.get(report["role"], []),
         "next_step_title": ladder_titles.get(next_step, ""),
@@ -413,15 +424,18 @@ def _frozen_template_version() -> str:
     return hashlib.sha256(sources.encode()).hexdigest()[:12]
 
 
-def report_body(assessment: Assessment, *, pdf: bool = False) -> dict[str, str]:
-    """The frozen part of a submitted report, rendered once and kept, split where the live
-    progress section goes: a page view renders only what is per viewer."""
+def report_body(
+    assessment: Assessment, *, pdf: bool = False, pace: int | None = None
+) -> dict[str, str]:
+    """The frozen part of a submitted report, rendered once (per pace asked for) and kept,
+    split where the live progress section goes: a page view renders only what is per
+    viewer."""
     variant = "pdf" if pdf else "page"
-    key = f"report-body:{_frozen_template_version()}:{assessment.pk}:{variant}"
+    key = f"report-body:{_frozen_template_version()}:{assessment.pk}:{variant}:{pace}"
     html = cache.get(key)
     if html is None:
         report_closest_roles_backfill(assessment=assessment)
-        context = _frozen_report_context(assessment) | {"pdf": pdf}
+        context = _frozen_report_context(assessment, pace) | {"pdf": pdf}
         html = render_to_string(FROZEN_REPORT_TEMPLATE, context)
         cache.set(key, html, REPORT_BODY_TIMEOUT)
     head, _, main = html.partition(PROGRESS_MARKER)
@@ -453,7 +467,7 @@ def report_progress_html(assessment: Assessment) -> str:
 
 
 def report_context(
-    assessment: Assessment, *, owner_view: bool, pdf: bool = False
+    assessment: Assessment, *, owner_view: bool, pdf: bool = False, pace: int | None = None
 ) -> dict[str, Any]:
     """Everything the report shows: the frozen body (kept, see `report_body`) and what is
     live per viewer. `owner_view` adds what only the owner sees: progress against their
@@ -461,7 +475,7 @@ def report_context(
     context: dict[str, Any] = {
         "assessment": assessment,
         "report": assessment.report,
-        "report_body": report_body(assessment, pdf=pdf),
+        "report_body": report_body(assessment, pdf=pdf, pace=pace),
         "owner_view": owner_view,
     }
     if owner_view:
@@ -480,7 +494,19 @@ def result(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     assessment = _get_assessment_for_request(request, pk, defer=("snapshot", "answers_frozen"))
     if assessment.is_draft:
         return redirect(assessment)
-    return render(request, "assessments/report.html", report_context(assessment, owner_view=True))
+    context = report_context(assessment, owner_view=True, pace=pace_asked(request))
+    return render(request, "assessments/report.html", context)
+
+
+def pace_asked(request: HttpRequest) -> int | None:
+    """The hours a week the plan is shown at (`?pace=`, 1 to 40); anything else is the
+    report's own pace. The number field allows only those values, so a bad one is a
+    hand-made URL: it gets the default plan rather than an error."""
+    raw = request.GET.get("pace", "")
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    pace = int(raw)
+    return pace if MIN_PACE_HOURS <= pace <= MAX_PACE_HOURS else None
 
 
 def _get_submitted_for_request(request: HttpRequest, pk: uuid.UUID) -> Assessment:
@@ -579,7 +605,8 @@ def shared_report(request: HttpRequest, token: str) -> HttpResponse:
     assessment = shared_assessment(token)
     if assessment is None:
         raise Http404("This link has expired or was revoked")
-    context = report_context(assessment, owner_view=False) | {"shared": True}
+    context = report_context(assessment, owner_view=False, pace=pace_asked(request))
+    context["shared"] = True
     return render(request, "assessments/report.html", context)
 
 

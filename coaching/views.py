@@ -19,7 +19,7 @@ from accounts.throttling import client_address, join_code_throttle, throttled_re
 from assessments import report as report_views
 from assessments.exports import csv_cell, report_document_csv
 from assessments.models import Assessment
-from assessments.views import pdf_download, report_context
+from assessments.views import pace_asked, pdf_download, report_context
 from careerpath.page_cache import coach_key, private_page
 from coaching import selectors
 from coaching.forms import (
@@ -194,7 +194,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _coach_report_context(request: HttpRequest, assessment: Assessment) -> dict[str, Any]:
-    context = report_context(assessment, owner_view=False)
+    context = report_context(assessment, owner_view=False, pace=pace_asked(request))
     context |= {
         "coach_view": True,
         "notes": selectors.notes_for_coach(assessment, request.user),

@@ -779,3 +779,48 @@ def test_report_page_queries_do_not_grow_with_earlier_assessments(
         assert _has_testid(_page(client, latest), "progress")
         counts[earlier] = _queries_of_report(client, latest)
     assert counts == {1: REPORT_QUERIES, 6: REPORT_QUERIES}
+
+
+def test_the_pace_changes_the_plan_and_never_the_score(client, ladder, ann):
+    assessment = _submit(ladder.lead, ann)
+    client.force_login(ann)
+    url = _url("result", assessment)
+
+    at_five = client.get(url).content.decode()
+    at_ten = client.get(url, {"pace": "10"}).content.decode()
+    at_one = client.get(url, {"pace": "1"}).content.decode()
+
+    # Skills take 8 + 6 + 5 + 6 = 25 weeks at 5 hours a week: 12.5 at 10, 125 at 1.
+    assert "at 5 hours a week these steps take 25 weeks." in at_five
+    assert "at 10 hours a week these steps take 12.5 weeks." in at_ten
+    assert "at 1 hour a week these steps take 125 weeks." in at_one
+    # Two years of ML work (104 weeks) set the time to ready until the plan is longer.
+    assert _by_testid(at_ten, "time-to-ready") == "104 weeks"
+    assert _by_testid(at_one, "time-to-ready") == "125 weeks"
+    for page in (at_ten, at_one):
+        assert _by_testid(page, "readiness") == _by_testid(at_five, "readiness") == "53.0"
+        assert _by_testid(page, "verdict") == "Developing"
+    # "Start here": what starts before week 13; at 1 hour a week only the first step does
+    first_days = at_one[at_one.index('data-testid="first-days"') :]
+    assert first_days[: first_days.index("</ol>")].count("<li>") == 1
+    # nothing about the submitted report changed
+    assessment.refresh_from_db()
+    assert assessment.report["pace_hours_per_week"] == 5
+
+
+@pytest.mark.parametrize("pace", ["0", "41", "abc", "5.5", "٤", "-3"])
+def test_a_pace_outside_1_to_40_shows_the_reports_own_plan(client, ladder, ann, pace):
+    assessment = _submit(ladder.lead, ann)
+    client.force_login(ann)
+    response = client.get(_url("result", assessment), {"pace": pace})
+    assert response.status_code == 200
+    assert "at 5 hours a week these steps take 25 weeks." in response.content.decode()
+
+
+def test_a_shared_report_takes_a_pace_too(client, ladder, ann):
+    assessment = _submit(ladder.lead, ann)
+    link = ShareLink.objects.create(
+        assessment=assessment, expires_at=timezone.now() + timedelta(days=3)
+    )
+    page = client.get(link.get_absolute_url(), {"pace": "10"}).content.decode()
+    assert "at 10 hours a week these steps take 12.5 weeks." in page
