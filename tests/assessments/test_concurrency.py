@@ -20,7 +20,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import connection
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
@@ -37,49 +36,15 @@ from assessments.services import (
 )
 from assessments.views import VISITOR_SESSION_KEY
 from roles.models import Role
+from tests.concurrency import BARRIER_TIMEOUT, run_together
 from tests.factories import make_category, make_role, make_skill
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BARRIER_TIMEOUT = 30  # seconds a worker waits for the others before the round is abandoned
-JOIN_TIMEOUT = 120  # seconds all workers of one test may take together
 
 # A save is a question key with its raw value, as the form posts it.
 Save = tuple[str, str]
 AnswerKey = tuple[str, str]  # (kind, slug) as ParsedAnswer names a question
-
-
-def _run_together(workers: list[Callable[[threading.Barrier], Any]]) -> list[Any]:
-    """Run each worker in its own thread, all sharing one Barrier; return their results.
-
-    A worker that raises aborts the barrier, so the others stop waiting for it, and the
-    test fails naming the exception instead of hanging.
-    """
-    barrier = threading.Barrier(len(workers), timeout=BARRIER_TIMEOUT)
-    results: list[Any] = [None] * len(workers)
-    errors: list[BaseException] = []
-
-    def run(index: int, worker: Callable[[threading.Barrier], Any]) -> None:
-        try:
-            results[index] = worker(barrier)
-        except BaseException as exc:  # reported to the test thread below
-            errors.append(exc)
-            barrier.abort()
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(index, worker), daemon=True)
-        for index, worker in enumerate(workers)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=JOIN_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a worker is stuck"
-    if errors:
-        raise AssertionError(f"{len(errors)} worker(s) failed: {errors!r}") from errors[0]
-    return results
 
 
 @pytest.fixture
@@ -195,7 +160,7 @@ def test_concurrent_saves_of_one_assessment_keep_one_row_and_the_last_answer_per
 
         return run
 
-    saved = _run_together([worker(0), worker(1)])
+    saved = run_together([worker(0), worker(1)])
 
     assert saved == [5 * rounds, 5 * rounds]
     assert len(lock_order) == 10 * rounds, "every save stored its answer exactly once"
@@ -246,7 +211,7 @@ def test_two_clients_autosaving_in_one_visitor_session_keep_the_last_answer_per_
 
         return run
 
-    statuses = _run_together([client(0), client(1)])
+    statuses = run_together([client(0), client(1)])
 
     assert statuses == [[200] * 5 * rounds] * 2
     assert len(lock_order) == 10 * rounds
@@ -277,7 +242,7 @@ def test_double_submit_submits_once_and_the_second_gets_already_submitted() -> N
             except AlreadySubmitted as exc:
                 return exc
 
-        outcomes = _run_together([submit, submit])
+        outcomes = run_together([submit, submit])
 
         submitted = [o for o in outcomes if isinstance(o, Assessment)]
         refused = [o for o in outcomes if isinstance(o, AlreadySubmitted)]
@@ -307,7 +272,7 @@ def test_double_start_makes_one_draft_and_both_get_it(owner_kind: str) -> None:
             barrier.wait()
             return assessment_start(owner=owner, role=role)
 
-        outcomes = _run_together([start, start])
+        outcomes = run_together([start, start])
 
         drafts = Assessment.objects.drafts().filter(role=role)
         assert drafts.count() == 1

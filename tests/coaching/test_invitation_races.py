@@ -13,12 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from coaching.models import CoachRelationship, Invitation, SharedAssessment
 from coaching.services import CoachingError, invitation_accept, invitation_cancel
+from tests.concurrency import run_together
 from tests.factories import (
     make_category,
     make_coach,
@@ -28,39 +28,7 @@ from tests.factories import (
     make_user,
 )
 
-BARRIER_TIMEOUT = 30  # seconds a worker waits for the others before the round is abandoned
-JOIN_TIMEOUT = 120  # seconds all workers of one test may take together
 ROUNDS = 5  # several attempts, so that at least some really overlap
-
-
-def _run_together(workers: list[Callable[[threading.Barrier], Any]]) -> list[Any]:
-    """Run each worker in its own thread, all sharing one Barrier; return their results.
-    A worker that raises aborts the barrier and fails the test naming the exception."""
-    barrier = threading.Barrier(len(workers), timeout=BARRIER_TIMEOUT)
-    results: list[Any] = [None] * len(workers)
-    errors: list[BaseException] = []
-
-    def run(index: int, worker: Callable[[threading.Barrier], Any]) -> None:
-        try:
-            results[index] = worker(barrier)
-        except BaseException as exc:  # reported to the test thread below
-            errors.append(exc)
-            barrier.abort()
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(index, worker), daemon=True)
-        for index, worker in enumerate(workers)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=JOIN_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a worker is stuck"
-    if errors:
-        raise AssertionError(f"{len(errors)} worker(s) failed: {errors!r}") from errors[0]
-    return results
 
 
 def _accept(invitation: Invitation, client: Any) -> Callable[[threading.Barrier], Any]:
@@ -90,7 +58,7 @@ def test_concurrent_accepts_of_two_invitations_from_one_coach_make_one_relations
         _submitted_for(client)
         first, second = (Invitation.objects.create(coach=coach) for _ in range(2))
 
-        outcomes = _run_together([_accept(first, client), _accept(second, client)])
+        outcomes = run_together([_accept(first, client), _accept(second, client)])
 
         relationship = CoachRelationship.objects.get(coach=coach, client=client)
         assert [o.pk for o in outcomes] == [relationship.pk, relationship.pk]
@@ -106,7 +74,7 @@ def test_concurrent_accepts_of_one_invitation_accept_it_once_and_refuse_the_othe
         client = make_user()
         invitation = Invitation.objects.create(coach=coach)
 
-        outcomes = _run_together([_accept(invitation, client), _accept(invitation, client)])
+        outcomes = run_together([_accept(invitation, client), _accept(invitation, client)])
 
         refused = [str(o) for o in outcomes if isinstance(o, CoachingError)]
         assert refused == ["This invitation was already used. Ask your coach for a new one."]
@@ -127,7 +95,7 @@ def test_cancel_and_accept_at_once_end_either_accepted_or_cancelled_never_both()
             except CoachingError as exc:
                 return exc
 
-        cancelled, accepted = _run_together([cancel, _accept(invitation, client)])
+        cancelled, accepted = run_together([cancel, _accept(invitation, client)])
 
         invitation.refresh_from_db()
         related = CoachRelationship.objects.filter(coach=coach, client=client).exists()
