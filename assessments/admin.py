@@ -49,6 +49,7 @@ class AssessmentAdmin(admin.ModelAdmin):
     search_fields = ["owner__email", "owner__username", "role__title"]
     list_select_related = ["role", "owner"]
     raw_id_fields = ["owner", "retake_of"]
+    autocomplete_fields = ["role"]  # hundreds of roles once frameworks are imported
     # Submitting goes through the submission service, which freezes the snapshot and the
     # report with it; a status flipped by hand would have neither.
     readonly_fields = [

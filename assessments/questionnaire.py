@@ -37,6 +37,8 @@ class SkillQuestion:
     description: str
     levels: tuple[tuple[int, str, str], ...]  # (level, level name, what it means here)
     source: str = ""  # where the description comes from, in words
+    # No level descriptions of its own yet (an imported skill): the generic scale shows.
+    generic_levels: bool = False
 
     @property
     def key(self) -> str:
@@ -189,6 +191,7 @@ def _skill_question(skill: Skill) -> SkillQuestion:
         description=skill.description,
         levels=tuple((level, LEVEL_NAMES[level], descriptions[level]) for level in range(6)),
         source=skill.get_source_display(),
+        generic_levels=not skill.has_own_levels,
     )
 
 

@@ -7,13 +7,19 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, ForeignKey, ManyToManyField, Model, Q, QuerySet, URLField
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.text import get_text_list, smart_split, unescape_string_literal
 from django.utils.translation import ngettext
 
+from roles.forms import FrameworkImportForm, FrameworkUploadForm
+from roles.importers.framework import FrameworkFiles, ImportRefused, OccupationEntry
+from roles.importers.kinds import KINDS
 from roles.models import (
     LEVEL_MAX,
     LEVEL_MIN,
@@ -22,6 +28,7 @@ from roles.models import (
     CareerDirection,
     EducationRequirement,
     ExperienceRequirement,
+    FrameworkUpload,
     LearningAction,
     MarketFact,
     Proficiency,
@@ -32,7 +39,13 @@ from roles.models import (
     SkillRequirement,
     Track,
 )
-from roles.services import branch_problem, role_duplicate
+from roles.services import (
+    branch_problem,
+    framework_import,
+    framework_upload_files,
+    framework_upload_save,
+    role_duplicate,
+)
 
 LEVEL_OUT_OF_RANGE = (
     f"Level must be between {LEVEL_MIN} ({Proficiency(LEVEL_MIN).label}) "
@@ -136,6 +149,9 @@ class RoleAdminForm(forms.ModelForm):
             "next_roles",
             "source_note",
             "market_source",
+            "alternative_titles",
+            "attribution",
+            "concept_uri",
         )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -148,6 +164,10 @@ class RoleAdminForm(forms.ModelForm):
             roles = roles.filter(track_id=self.instance.track_id).exclude(pk=self.instance.pk)
         field.queryset = roles
         field.label_from_instance = _rung_label
+        # The picker searches every role; one of another track is refused on save.
+        field.error_messages["invalid_choice"] = (
+            "Choose a role of this role's track, ranked below it."
+        )
 
     def clean_next_roles(self) -> QuerySet[Role]:
         # The instance still holds the saved role here (the form copies its data onto it
@@ -249,14 +269,24 @@ class RoleAdmin(admin.ModelAdmin):
     list_filter = ("track", "is_published")
     list_select_related = ("track",)
     # Also by the name of a skill the role asks for: see get_search_results.
-    search_fields = ("title", "slug", "summary")
+    search_fields = ("title", "slug", "summary", "alternative_titles")
+    change_list_template = "admin/roles/role/change_list.html"
     prepopulated_fields = {"slug": ("title",)}
-    filter_horizontal = ("next_roles",)
+    # Searched as they are typed: an imported catalogue has hundreds of roles, too many
+    # for a list to scroll through (and each would be rendered with every change page).
+    autocomplete_fields = ("ladder_previous", "next_roles")
     fieldsets = (
         (None, {"fields": ("title", "slug", "track", "rank", "is_published")}),
         ("Content", {"fields": ("summary", "responsibilities")}),
         ("Ladder and branching", {"fields": ("ladder_previous", "next_roles")}),
-        ("Sources", {"fields": ("source_note", "market_source"), "classes": ("collapse",)}),
+        ("Other titles", {"fields": ("alternative_titles",)}),
+        (
+            "Sources",
+            {
+                "fields": ("source_note", "market_source", "attribution", "concept_uri"),
+                "classes": ("collapse",),
+            },
+        ),
     )
     inlines = (
         SkillRequirementInline,
@@ -295,9 +325,124 @@ class RoleAdmin(admin.ModelAdmin):
                 Q(title__icontains=word)
                 | Q(slug__icontains=word)
                 | Q(summary__icontains=word)
+                | Q(alternative_titles__icontains=word)
                 | Q(pk__in=by_skill.values("role_id"))
             )
         return queryset, False
+
+    # --- importing a framework: upload, choose, preview, import (docs/importing.md) ----
+
+    def get_urls(self) -> list[URLPattern]:
+        def view(function: Any) -> Any:
+            return self.admin_site.admin_view(function)
+
+        return [
+            path("import/", view(self.import_upload), name="roles_role_import"),
+            path(
+                "import/<int:upload_id>/",
+                view(self.import_choose),
+                name="roles_role_import_choose",
+            ),
+            path(
+                "import/<int:upload_id>/preview/",
+                view(self.import_preview),
+                name="roles_role_import_preview",
+            ),
+            path(
+                "import/<int:upload_id>/run/",
+                view(self.import_run),
+                name="roles_role_import_run",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _import_context(self, request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            **extra,
+        }
+
+    def import_upload(self, request: HttpRequest) -> HttpResponse:
+        context = self._import_context(request, "Import occupations from ESCO or O*NET")
+        form = FrameworkUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = _saved_upload(request, form)
+            if upload is not None:
+                return HttpResponseRedirect(
+                    reverse("admin:roles_role_import_choose", args=[upload.pk])
+                )
+        context["form"] = form
+        return TemplateResponse(request, "admin/roles/import_upload.html", context)
+
+    def import_choose(
+        self, request: HttpRequest, upload_id: int, form: FrameworkImportForm | None = None
+    ) -> HttpResponse:
+        """The occupations matching a search, to tick. A search is posted with the form
+        (its Search button), so what was ticked in earlier searches stays ticked; so does
+        "Back to the choice" from the preview."""
+        upload = get_object_or_404(FrameworkUpload, pk=upload_id)
+        context = self._import_context(request, "Choose the occupations to import")
+        entries = _upload_entries(upload)
+        query = (request.GET.get("q") or request.POST.get("q") or "").strip()
+        found = _matching(entries, query)
+        shown = found[:MAX_OCCUPATIONS_SHOWN]
+        if form is None:
+            form = _import_form(None, entries, initial=_choices_so_far(request, entries))
+        ticked = set(form["occupations"].value() or ())
+        shown_uris = {entry.uri for entry in shown}
+        context |= {
+            "upload": upload,
+            "query": query,
+            "shown": shown,
+            # Ticked before and not among this search's results: still listed, ticked.
+            "ticked_elsewhere": [e for e in entries if e.uri in ticked and e.uri not in shown_uris],
+            "ticked": ticked,
+            "found": len(found),
+            "total": len(entries),
+            "form": form,
+            "is_esco": upload.framework == "esco",
+        }
+        return TemplateResponse(request, "admin/roles/import_choose.html", context)
+
+    def import_preview(self, request: HttpRequest, upload_id: int) -> HttpResponse:
+        return self._import(request, upload_id, preview=True)
+
+    def import_run(self, request: HttpRequest, upload_id: int) -> HttpResponse:
+        return self._import(request, upload_id, preview=False)
+
+    def _import(self, request: HttpRequest, upload_id: int, *, preview: bool) -> HttpResponse:
+        upload = get_object_or_404(FrameworkUpload, pk=upload_id)
+        self._import_context(request, "")  # the permission check
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:roles_role_import_choose", args=[upload.pk]))
+        form = _import_form(request.POST, _upload_entries(upload))
+        if not form.is_valid():
+            return self.import_choose(request, upload_id, form=form)
+        try:
+            result = _framework_import(upload, form, preview=preview)
+        except ImportRefused as exc:
+            form.add_error(None, f"Nothing imported: {exc}")
+            return self.import_choose(request, upload_id, form=form)
+        if preview:
+            context = self._import_context(
+                request, "Preview the import", upload=upload, form=form, result=result
+            )
+            return TemplateResponse(request, "admin/roles/import_preview.html", context)
+        self.message_user(
+            request,
+            f"Imported: {result.summary()}. The roles are unpublished: review their levels "
+            "and weights, then publish them.",
+            messages.SUCCESS,
+        )
+        roles = [o.role_id for o in result.occupations if o.role_id is not None]
+        if len(roles) == 1:
+            return HttpResponseRedirect(reverse("admin:roles_role_change", args=roles))
+        drafts = reverse("admin:roles_role_changelist") + "?is_published__exact=0"
+        return HttpResponseRedirect(drafts)
 
     @admin.display(description="skills", ordering="skill_total")
     def skill_count(self, role: Role) -> int:
@@ -327,6 +472,84 @@ class RoleAdmin(admin.ModelAdmin):
             len(copies),
         ) % {"count": len(copies), "slugs": slugs}
         self.message_user(request, message, messages.SUCCESS)
+
+
+# The choosing page lists this many occupations at most; a search narrows them down.
+MAX_OCCUPATIONS_SHOWN = 50
+
+
+def _saved_upload(request: HttpRequest, form: FrameworkUploadForm) -> FrameworkUpload | None:
+    """The upload kept for the next steps, or None with the problem added to the form."""
+    framework = form.cleaned_data["framework"]
+    kind = KINDS[framework]
+    try:
+        files = FrameworkFiles.from_uploads({f.name: f.read() for f in form.cleaned_data["files"]})
+        missing = kind.missing(files)
+        if missing:
+            form.add_error("files", f"Missing for {kind.framework.name}: {', '.join(missing)}.")
+            return None
+        kind.occupations(files)  # the occupations file must at least be readable
+    except ImportRefused as exc:
+        form.add_error("files", str(exc))
+        return None
+    return framework_upload_save(framework=framework, files=files, user=request.user)
+
+
+def _upload_entries(upload: FrameworkUpload) -> list[OccupationEntry]:
+    return KINDS[upload.framework].occupations(framework_upload_files(upload))
+
+
+def _matching(entries: list[OccupationEntry], query: str) -> list[OccupationEntry]:
+    """Occupations with every word of `query` in their title, other titles or code."""
+    words = query.lower().split()
+    return [
+        entry
+        for entry in entries
+        if all(
+            any(word in text.lower() for text in (entry.title, entry.code, *entry.alt_titles))
+            for word in words
+        )
+    ]
+
+
+def _import_form(
+    data: Any, entries: list[OccupationEntry], *, initial: dict[str, Any] | None = None
+) -> FrameworkImportForm:
+    return FrameworkImportForm(data, initial=initial, choices=[(e.uri, e.title) for e in entries])
+
+
+def _choices_so_far(request: HttpRequest, entries: list[OccupationEntry]) -> dict[str, Any]:
+    """What a posted search or "Back to the choice" carries: the occupations ticked so
+    far (those in the files) and the other choices, to show again as they were."""
+    if request.method != "POST":
+        return {}
+    known = {entry.uri for entry in entries}
+    post = request.POST
+    return {
+        "occupations": [uri for uri in post.getlist("occupations") if uri in known],
+        "track": post.get("track") or None,
+        "new_track": post.get("new_track", ""),
+        "optional": bool(post.get("optional")),
+        "update": bool(post.get("update")),
+    }
+
+
+def _framework_import(upload: FrameworkUpload, form: FrameworkImportForm, *, preview: bool) -> Any:
+    kind = KINDS[upload.framework]
+    occupations = kind.read(
+        framework_upload_files(upload),
+        form.cleaned_data["occupations"],
+        optional=form.cleaned_data["optional"],
+    )
+    return framework_import(
+        framework=kind.framework,
+        columns=kind.columns,
+        occupations=occupations,
+        track=form.cleaned_data["track"],
+        new_track=form.cleaned_data["new_track"],
+        update=form.cleaned_data["update"],
+        preview=preview,
+    )
 
 
 @transaction.atomic
@@ -374,10 +597,14 @@ class SkillAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = (
         (None, {"fields": ("name", "slug", "category", "description")}),
-        ("Source", {"fields": ("source", "source_note")}),
+        ("Source", {"fields": ("source", "source_note", "concept_uri")}),
         (
             "What each level looks like",
-            {"fields": ("level_1", "level_2", "level_3", "level_4", "level_5")},
+            {
+                "fields": ("level_1", "level_2", "level_3", "level_4", "level_5"),
+                "description": "Levels left empty show the generic scale's meaning. Skills "
+                "imported from a framework start that way.",
+            },
         ),
     )
     inlines = (LearningActionInline,)

@@ -13,7 +13,9 @@ import hashlib
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import wraps
 from gzip import compress as gzip_compress
 from typing import Any, TypeVar
@@ -92,12 +94,36 @@ def cached_catalogue(name: str, build: Callable[[], T], *parts: object) -> T:
     return value
 
 
+# Set while a block runs whose catalogue changes are rolled back at its end (an import's
+# preview): they renew nothing, so the cached pages of the unchanged catalogue stay.
+_changes_discarded: ContextVar[bool] = ContextVar("catalogue_changes_discarded", default=False)
+
+
+@contextmanager
+def catalogue_changes_discarded() -> Iterator[None]:
+    """Around a transaction that will be rolled back: its catalogue changes make no new
+    version. The caller must roll back what it wrote; nothing here checks that it does."""
+    token = _changes_discarded.set(True)
+    try:
+        yield
+    finally:
+        _changes_discarded.reset(token)
+
+
 def _catalogue_changed(**kwargs: Any) -> None:
-    # Now, so this request and this test see the change; and again at commit, so a page
-    # rendered by another request between the two (still seeing the old rows) and cached
-    # under the new version is dropped too.
+    if _changes_discarded.get():
+        return
+    # Now, so this request and this test see the change (a test's transaction never
+    # commits); and again at commit, so a page rendered by another request between the
+    # two (still seeing the old rows) and cached under the new version is dropped too.
+    # A change rolled back by an error still renews the version: a few pages are rendered
+    # again, nothing stale is served.
     catalogue_version_bump()
     transaction.on_commit(catalogue_version_bump)
+
+
+# Models of the roles app that no page is rendered from: saving them changes nothing cached.
+NOT_CATALOGUE = frozenset({"roles.frameworkupload"})
 
 
 def connect_catalogue_signals() -> None:
@@ -105,6 +131,8 @@ def connect_catalogue_signals() -> None:
     makes a new catalogue version. QuerySet.update() sends no signal: code that edits the
     catalogue that way calls `catalogue_version_bump()` itself."""
     for model in apps.get_app_config("roles").get_models():
+        if model._meta.label_lower in NOT_CATALOGUE:
+            continue
         uid = f"catalogue-version-{model._meta.label_lower}"
         post_save.connect(_catalogue_changed, sender=model, dispatch_uid=f"{uid}-save")
         post_delete.connect(_catalogue_changed, sender=model, dispatch_uid=f"{uid}-delete")

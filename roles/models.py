@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -57,6 +58,9 @@ class ContentSource(models.TextChoices):
     PROFILE = "profile", "From the job-market profile"
     ADAPTED = "adapted", "Adapted from the job-market profile, with editorial examples"
     EDITORIAL = "editorial", "Editorial"
+    # Imported frameworks (docs/importing.md): their attribution is part of the label.
+    ESCO = "esco", "From ESCO, © European Union"
+    ONET = "onet", "From O*NET (USDOL/ETA), CC BY 4.0"
 
 
 def _source_field(help_text: str) -> models.CharField:
@@ -73,6 +77,17 @@ def _source_note_field() -> models.TextField:
         blank=True,
         help_text="The job-market profile's wording this text draws on, when it does "
         "(verbatim fragments separated by “; ”).",
+    )
+
+
+def _concept_uri_field() -> models.CharField:
+    return models.CharField(
+        "framework identifier",
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text="The ESCO concept URI or O*NET code this entry was imported from; "
+        "a re-import finds it by this. Empty for entries written here.",
     )
 
 
@@ -135,7 +150,7 @@ class RoleQuerySet(models.QuerySet):
 
 class Role(models.Model):
     slug = models.SlugField(unique=True)
-    title = models.CharField(max_length=160)
+    title = models.CharField(max_length=255)
     track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="roles")
     rank = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(20)],
@@ -173,6 +188,15 @@ class Role(models.Model):
         blank=True, help_text="Where this role's content comes from, and what is editorial."
     )
     market_source = models.CharField(max_length=200, blank=True)
+    alternative_titles = models.TextField(
+        blank=True, help_text="Other names of this role, one a line; the role search finds them."
+    )
+    attribution = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The credit an imported framework asks for, shown on the role page.",
+    )
+    concept_uri = _concept_uri_field()
 
     objects = RoleQuerySet.as_manager()
 
@@ -181,6 +205,11 @@ class Role(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(rank__gte=1) & Q(rank__lte=20), name="role_rank_1_to_20"
+            ),
+            models.UniqueConstraint(
+                fields=["concept_uri"],
+                condition=~Q(concept_uri=""),
+                name="role_concept_uri_unique",
             ),
         ]
 
@@ -192,6 +221,9 @@ class Role(models.Model):
 
     def responsibility_lines(self) -> list[str]:
         return [line.strip() for line in self.responsibilities.splitlines() if line.strip()]
+
+    def alternative_title_list(self) -> list[str]:
+        return [line.strip() for line in self.alternative_titles.splitlines() if line.strip()]
 
     def clean(self) -> None:
         below = self.ladder_previous
@@ -276,34 +308,54 @@ class SkillCategory(models.Model):
         return self.name
 
 
+def _level_field(level: int) -> models.TextField:
+    # Blank for a skill imported from a framework, which describes no levels: the
+    # questionnaire then shows the generic scale until an admin writes its own.
+    return models.TextField(
+        f"Level {level} — {Proficiency(level).label}",
+        blank=True,
+        help_text=f"Empty: the generic scale (“{PROFICIENCY_MEANING[level]}”).",
+    )
+
+
 class Skill(models.Model):
     slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=255)
     category = models.ForeignKey(SkillCategory, on_delete=models.PROTECT, related_name="skills")
     description = models.TextField()
-    level_1 = models.TextField("Level 1 — Awareness")
-    level_2 = models.TextField("Level 2 — Working")
-    level_3 = models.TextField("Level 3 — Practitioner")
-    level_4 = models.TextField("Level 4 — Advanced")
-    level_5 = models.TextField("Level 5 — Expert")
+    level_1 = _level_field(1)
+    level_2 = _level_field(2)
+    level_3 = _level_field(3)
+    level_4 = _level_field(4)
+    level_5 = _level_field(5)
     source = _source_field("Where the description comes from; level descriptions are editorial.")
     source_note = _source_note_field()
+    concept_uri = _concept_uri_field()
 
     class Meta:
         ordering = ["category__order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["concept_uri"],
+                condition=~Q(concept_uri=""),
+                name="skill_concept_uri_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def has_own_levels(self) -> bool:
+        """Whether an admin described every level for this skill (else the generic scale)."""
+        return all(getattr(self, f"level_{level}").strip() for level in range(1, 6))
+
     def level_descriptions(self) -> dict[int, str]:
-        """What each level 0–5 looks like for this skill (level 0 is the same for all)."""
-        return {
-            0: PROFICIENCY_MEANING[0],
-            1: self.level_1,
-            2: self.level_2,
-            3: self.level_3,
-            4: self.level_4,
-            5: self.level_5,
+        """What each level 0–5 looks like for this skill (level 0 is the same for all); a
+        level not described for this skill falls back to the generic scale."""
+        return {0: PROFICIENCY_MEANING[0]} | {
+            level: getattr(self, f"level_{level}").strip() or PROFICIENCY_MEANING[level]
+            for level in range(1, 6)
         }
 
 
@@ -316,6 +368,11 @@ class SkillRequirement(models.Model):
     )
     weight = models.PositiveSmallIntegerField(validators=_weight_validators(), default=3)
     essential = models.BooleanField(default=False)
+    # What the last framework import set, for a requirement it made: `import_* --update`
+    # changes a value only while it still equals this, so an admin's edit is kept.
+    imported_level = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    imported_weight = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    imported_essential = models.BooleanField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["skill__category__order", "skill__name"]
@@ -534,3 +591,26 @@ class LearningAction(models.Model):
             and self.to_level <= self.from_level
         ):
             raise ValidationError({"to_level": "The target level must be above the start."})
+
+
+class FrameworkUpload(models.Model):
+    """Framework files an admin uploaded, kept between choosing occupations, the preview
+    and the import (in the database, so any app server can take the next step)."""
+
+    class Framework(models.TextChoices):
+        ESCO = "esco", "ESCO (CSV download)"
+        ONET = "onet", "O*NET (database text files)"
+
+    framework = models.CharField(max_length=10, choices=Framework.choices)
+    archive = models.BinaryField(help_text="The uploaded files, as one zip.")
+    file_names = models.CharField(max_length=500)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_framework_display()}: {self.file_names}"

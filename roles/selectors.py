@@ -38,13 +38,15 @@ def role_list(*, query: str = "", category: str = "") -> QuerySet[Role]:
         roles = roles.filter(
             Q(title__icontains=query)
             | Q(summary__icontains=query)
+            | Q(alternative_titles__icontains=query)
             | Q(pk__in=by_skill.values("role_id"))
         )
     if category:
         in_category = SkillRequirement.objects.filter(skill__category__slug=category)
         roles = roles.filter(pk__in=in_category.values("role_id"))
+    # Ends with the id: pages of the list must not share or skip a role of equal title.
     return roles.annotate(skill_count=Count("skill_requirements", distinct=True)).order_by(
-        "track__order", "track__name", "rank", "title"
+        "track__order", "track__name", "rank", "title", "pk"
     )
 
 

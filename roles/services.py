@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from assessments.scoring import EDUCATION_ORDER
+from roles.cache import catalogue_changes_discarded, catalogue_version_bump
+from roles.importers.catalogue import ImportResult, import_occupations
+from roles.importers.framework import Framework, FrameworkFiles, FrameworkOccupation
+from roles.importers.kinds import KINDS
 from roles.models import (
     CareerDirection,
     ContentSource,
     EducationRequirement,
     ExperienceRequirement,
+    FrameworkUpload,
     LearningAction,
     MarketFact,
     Role,
@@ -346,6 +354,10 @@ def role_duplicate(*, role: Role) -> Role:
         ladder_previous=role.ladder_previous,
         source_note=role.source_note,
         market_source=role.market_source,
+        # The copied content keeps its credit; the framework identifier stays with the
+        # original, which a re-import finds.
+        alternative_titles=role.alternative_titles,
+        attribution=role.attribution,
     )
     SkillRequirement.objects.bulk_create(
         SkillRequirement(
@@ -397,3 +409,74 @@ def role_duplicate(*, role: Role) -> Role:
     # other role keeps the rung below it had, and the copy is a draft until published.
     copy.next_roles.set(role.next_roles.all())
     return copy
+
+
+# --- importing frameworks (docs/importing.md) -------------------------------------------
+
+
+class _PreviewDone(Exception):
+    """Unwinds a preview's transaction: everything it wrote is rolled back."""
+
+    def __init__(self, result: ImportResult) -> None:
+        self.result = result
+
+
+def framework_import(
+    *,
+    framework: Framework,
+    columns: Mapping[str, str],
+    occupations: list[FrameworkOccupation],
+    track: Track | None = None,
+    new_track: str = "",
+    update: bool = False,
+    preview: bool = False,
+) -> ImportResult:
+    """Import framework occupations as unpublished roles, all or nothing.
+
+    Idempotent: a role already imported (same identifier) is left as it is unless
+    `update`, which refreshes it from the files and keeps an admin's edits of levels,
+    weights and essential flags. A `preview` runs the same import and rolls it back, so
+    what it reports is exactly what the import would do."""
+    # A preview's writes are rolled back: they must not renew the catalogue's version
+    # (every cached public page would be rendered again for nothing).
+    discarding = catalogue_changes_discarded() if preview else nullcontext()
+    try:
+        with discarding, transaction.atomic():
+            result = import_occupations(
+                framework=framework,
+                columns=columns,
+                occupations=occupations,
+                track=track,
+                new_track=new_track,
+                update=update,
+            )
+            if preview:
+                raise _PreviewDone(result)
+    except _PreviewDone as done:
+        return done.result
+    # Skill descriptions refreshed with QuerySet.update() send no signal: public pages
+    # and questionnaires are renewed here.
+    catalogue_version_bump()
+    return result
+
+
+UPLOAD_KEPT = timedelta(days=1)
+
+
+def framework_upload_save(*, framework: str, files: FrameworkFiles, user: Any) -> FrameworkUpload:
+    """Keep an admin's uploaded framework files (only those the import reads) for the
+    next steps. The caller has checked that the required files are there."""
+    kind = KINDS[framework]
+    names = [name for name in kind.files if files.has(name)]
+    # Uploads are working copies: one left over from a day ago was abandoned.
+    FrameworkUpload.objects.filter(uploaded_at__lt=timezone.now() - UPLOAD_KEPT).delete()
+    return FrameworkUpload.objects.create(
+        framework=framework,
+        archive=files.as_zip(names),
+        file_names=", ".join(names)[:500],
+        uploaded_by=user if getattr(user, "pk", None) else None,
+    )
+
+
+def framework_upload_files(upload: FrameworkUpload) -> FrameworkFiles:
+    return FrameworkFiles.from_uploads({"upload.zip": bytes(upload.archive)})

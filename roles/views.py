@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -23,6 +24,9 @@ from roles.selectors import (
 from roles.selectors import role_detail as select_role_detail
 from roles.selectors import role_list as select_role_list
 
+# A catalogue of a hundred roles (imported occupations) reads as pages of this many.
+ROLES_PER_PAGE = 30
+
 
 @require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -32,7 +36,11 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @require_safe
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
-    context = {"tracks": public_tracks(), "featured": featured_role()}
+    featured = featured_role()
+    context = {"tracks": public_tracks(), "featured": featured}
+    if featured is not None:
+        ladder = ladder_for(featured) if featured.track.is_ladder else [featured]
+        context["featured_minutes"] = minutes_to_answer(questionnaire_size(ladder))
     return render(request, "home.html", context)
 
 
@@ -41,9 +49,24 @@ def home(request: HttpRequest) -> HttpResponse:
 def role_list(request: HttpRequest) -> HttpResponse:
     form = RoleSearchForm(request.GET or None, categories=categories_in_use())
     query, category = form.cleaned_filters()
-    roles = list(select_role_list(query=query, category=category))
-    groups = [(track, list(items)) for track, items in groupby(roles, key=lambda r: r.track)]
-    context = {"form": form, "groups": groups, "count": len(roles), "query": query}
+    # The matching roles are read in one query and paged in memory: no separate count
+    # query, and a catalogue of hundreds of roles is a small list.
+    matching = list(select_role_list(query=query, category=category))
+    page = Paginator(matching, ROLES_PER_PAGE).get_page(request.GET.get("page"))
+    groups = [
+        (track, list(items)) for track, items in groupby(page.object_list, key=lambda r: r.track)
+    ]
+    # The other pages' links keep the search and filter.
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    context = {
+        "form": form,
+        "groups": groups,
+        "count": page.paginator.count,
+        "query": query,
+        "page": page,
+        "page_query": kept.urlencode(),
+    }
     if request.htmx and request.htmx.target == "role-results":
         return render(request, "roles/_role_results.html", context)
     return render(request, "roles/role_list.html", context)

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from roles.admin import LEVEL_OUT_OF_RANGE, WEIGHT_OUT_OF_RANGE
-from roles.models import CareerDirection, Role, SkillRequirement
+from roles.models import CareerDirection, Role, Skill, SkillRequirement
 from tests.factories import (
     make_action,
     make_category,
@@ -411,10 +411,59 @@ def test_role_change_page_query_count_does_not_grow_with_skills(admin_client: Cl
     admin_client.get(_change_url(few))  # the admin caches content types on a first visit
 
     # session, user, the role, its skill requirements with their skills, experience,
-    # education, salaries, market facts, the tracks to choose from, the roles offered as
-    # rung below and as next roles, the role's current next roles
+    # education, salaries, market facts, the tracks to choose from, the role's current
+    # next roles (the rung below and next roles are searched, not listed)
     assert _change_page_queries(admin_client, many) == _change_page_queries(admin_client, few)
-    assert _change_page_queries(admin_client, many) == 12
+    assert _change_page_queries(admin_client, many) == 10
+
+
+def test_role_pickers_search_rather_than_list_every_role(admin_client: Client) -> None:
+    junior, senior = make_ladder(2)
+    junior.next_roles.add(senior)
+    small = _change_page_queries(admin_client, senior)
+    for n in range(100):
+        make_role(
+            track=junior.track,
+            rank=3,
+            title=f"Imported occupation {n:03d}",
+            slug=f"imported-occupation-{n:03d}",
+            summary="An occupation of a framework.",
+        )
+
+    response = admin_client.get(_change_url(senior))
+    page = response.content.decode()
+
+    # Only the chosen rung below is an option, labelled with its rung and track: the other
+    # 101 roles are found by typing in the picker.
+    assert _change_page_queries(admin_client, senior) == small
+    assert "Imported occupation" not in page
+    assert f"{junior.title} (rung 1 of {junior.track.name})" in page
+    found = admin_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "roles",
+            "model_name": "role",
+            "field_name": "next_roles",
+            "term": "occupation 04",
+        },
+    ).json()
+    assert [r["text"] for r in found["results"]] == [
+        f"Imported occupation {n:03d}" for n in (4, *range(40, 50))
+    ]
+
+
+def test_a_role_of_another_track_as_rung_below_is_refused_in_words(
+    admin_client: Client,
+) -> None:
+    _junior, senior = make_ladder(2)
+    data = _change_form_data(admin_client, senior)
+    data["ladder_previous"] = str(make_role(title="Elsewhere").pk)
+
+    response = admin_client.post(_change_url(senior), data)
+
+    assert response.context["adminform"].form.errors["ladder_previous"] == [
+        "Choose a role of this role's track, ranked below it."
+    ]
 
 
 def test_rung_below_offers_only_the_roles_of_the_same_track(admin_client: Client) -> None:
@@ -488,3 +537,61 @@ def test_unpublishing_takes_a_role_off_the_public_pages_at_once(
     assert client.get(senior.get_absolute_url()).status_code == 404
     assert senior.title not in client.get(junior.track.get_absolute_url()).content.decode()
     assert senior.get_absolute_url() not in client.get(junior.get_absolute_url()).content.decode()
+
+
+def _bulk_catalogue(*, roles: int, skills: int, per_role: int) -> None:
+    """`roles` roles asking `per_role` skills each among `skills` skills, built in bulk."""
+    track, category = make_track(is_ladder=False), make_category()
+    made = Skill.objects.bulk_create(
+        Skill(slug=f"bulk-{i}", name=f"Bulk skill {i:04d}", category=category, description="x")
+        for i in range(skills)
+    )
+    created = Role.objects.bulk_create(
+        Role(slug=f"bulk-role-{i}", title=f"Bulk role {i:03d}", track=track, rank=1, summary="x")
+        for i in range(roles)
+    )
+    SkillRequirement.objects.bulk_create(
+        SkillRequirement(role=role, skill=made[(n * per_role + k) % skills], level=3, weight=3)
+        for n, role in enumerate(created)
+        for k in range(per_role)
+    )
+
+
+def _changelist(client: Client, name: str, params: dict[str, str] | None = None) -> Any:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(f"admin:roles_{name}_changelist"), params or {})
+    assert response.status_code == 200
+    return response.context["cl"], len(queries)
+
+
+def test_skill_and_role_lists_page_and_search_at_100_roles_and_2000_skills(
+    admin_client: Client,
+) -> None:
+    _bulk_catalogue(roles=3, skills=10, per_role=3)
+    _changelist(admin_client, "skill")  # the admin caches content types on a first visit
+    small = {name: _changelist(admin_client, name)[1] for name in ("skill", "role")}
+    Role.objects.all().delete()
+    Skill.objects.all().delete()
+
+    _bulk_catalogue(roles=100, skills=2000, per_role=60)
+
+    skills, queries = _changelist(admin_client, "skill", {"p": "3"})
+    assert queries == small["skill"]
+    assert (skills.result_count, len(skills.result_list), skills.paginator.num_pages) == (
+        2000,
+        100,
+        20,
+    )
+    roles, queries = _changelist(admin_client, "role")
+    assert queries == small["role"]
+    assert {r.skill_total for r in roles.result_list} == {60}
+    found, _ = _changelist(admin_client, "skill", {"q": "Bulk skill 1999"})
+    assert [s.name for s in found.result_list] == ["Bulk skill 1999"]
+    # Role n asks skills 60n to 60n + 59, counted round the 2,000: skill 61 is asked by
+    # roles 1 (60-119), 34 (2040-2099, i.e. 40-99) and 67 (4020-4079, i.e. 20-79).
+    found, _ = _changelist(admin_client, "role", {"q": "Bulk skill 0061"})
+    assert [r.title for r in found.result_list] == [
+        "Bulk role 001",
+        "Bulk role 034",
+        "Bulk role 067",
+    ]

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Assessment, SkillAnswer
-from tests.factories import make_assessment, make_ladder, make_submitted_assessment
+from tests.factories import make_assessment, make_ladder, make_role, make_submitted_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +99,17 @@ def test_staff_can_still_correct_a_draft(admin_client: Client) -> None:
     assert draft.skill_answers.get().level == 4
     # Submitting freezes a snapshot and a report: only the submission itself may do it.
     assert draft.is_draft
+
+
+def test_a_drafts_role_is_searched_not_listed_among_every_role(admin_client: Client) -> None:
+    rung = make_ladder(1)[0]
+    draft = make_assessment(role=rung)
+    for n in range(30):
+        make_role(title=f"Imported occupation {n:02d}")
+
+    body = admin_client.get(_change_url(draft)).content.decode()
+
+    # The role picker holds the draft's role only; the others are found by typing.
+    assert "admin-autocomplete" in body
+    assert f'<option value="{rung.pk}" selected>{rung.title}</option>' in body
+    assert "Imported occupation" not in body

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from roles.models import MarketFact, Role, SalaryFigure
+from roles.models import EducationLevel, MarketFact, Role, SalaryFigure
 from tests.factories import (
     make_category,
     make_ladder,
@@ -344,6 +346,33 @@ def test_home_explains_how_it_works_in_three_steps_and_offers_the_featured_asses
         f'href="{reverse("roles:assess", args=["ml-team-lead"])}" data-testid="featured-assess">'
         "Assess yourself as Machine Learning Team Lead</a>"
     ) in body
+
+
+def test_home_says_how_long_the_featured_assessment_takes_from_its_question_count(client, settings):
+    # The ladder junior -> lead asks 7 skills once each, 2 kinds of experience and
+    # education: 10 questions at 20 seconds each is 200 s, about 4 minutes (rounded up).
+    settings.FEATURED_ROLE = "lead"
+    track = make_track()
+    skills = [make_skill() for _ in range(7)]
+    junior = make_role(
+        track=track,
+        rank=1,
+        skills=[(s, 2, 3, False) for s in skills[:4]],
+        experience=[("ml-work", "ML work", 1, 3, False)],
+    )
+    lead = make_role(
+        slug="lead",
+        track=track,
+        rank=2,
+        skills=[(s, 3, 3, False) for s in skills[2:]],
+        experience=[("ml-work", "ML work", 3, 3, False), ("mgmt", "Management", 1, 2, False)],
+        education=(EducationLevel.MASTER, 2, False),
+    )
+    junior.next_roles.add(lead)
+
+    body = client.get(reverse("home")).content.decode()
+
+    assert re.search(r'data-testid="featured-time">About 4 minutes ·', body)
 
 
 def test_home_offers_no_shortcut_to_an_unpublished_featured_role(client, settings):
