@@ -18,17 +18,43 @@ User = get_user_model()
 
 # The default User keeps the email in `username`, which is shorter than an email may be.
 EMAIL_MAX_LENGTH = User._meta.get_field("username").max_length
+# The display name lives in `first_name`, so get_full_name() returns it everywhere.
+NAME_MAX_LENGTH = User._meta.get_field("first_name").max_length
+NAME_HELP = "How your coach or your clients see you. You can change it on your account page."
+
+
+def name_field(*, autofocus: bool = False, help_text: str = NAME_HELP) -> forms.CharField:
+    attrs: dict[str, Any] = {"autocomplete": "name"}
+    if autofocus:
+        attrs["autofocus"] = True
+    return forms.CharField(
+        label="Your name",
+        required=False,
+        max_length=NAME_MAX_LENGTH,
+        help_text=help_text,
+        widget=forms.TextInput(attrs=attrs),
+        error_messages={"null_characters_not_allowed": "Remove the null character from your name."},
+    )
 
 
 def normalize_email(value: str) -> str:
     return value.strip().lower()
 
 
-class SignupForm(SetPasswordMixin, forms.Form):
+class NameMixin:
+    cleaned_data: dict[str, Any]
+
+    def clean_name(self) -> str:
+        # One space between words: a name pasted with tabs or double spaces reads cleanly.
+        return " ".join(self.cleaned_data["name"].split())
+
+
+class SignupForm(NameMixin, SetPasswordMixin, forms.Form):
+    name = name_field(autofocus=True)
     email = forms.EmailField(
         label="Email",
         max_length=EMAIL_MAX_LENGTH,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password1, password2 = SetPasswordMixin.create_password_fields()
 
@@ -55,7 +81,8 @@ class SignupForm(SetPasswordMixin, forms.Form):
         if email:
             # The would-be user carries the address only in `email` so that the similarity
             # validator reports "too similar to the email address", not "…the username".
-            self.validate_password_for_user(User(email=email), password_field_name="password1")
+            would_be = User(email=email, first_name=cleaned_data.get("name", ""))
+            self.validate_password_for_user(would_be, password_field_name="password1")
         return cleaned_data
 
 
@@ -76,6 +103,10 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return normalize_email(self.cleaned_data["username"])
+
+
+class DisplayNameForm(NameMixin, forms.Form):
+    name = name_field(help_text="Leave it empty to show your email instead.")
 
 
 class AccountDeleteForm(forms.Form):

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from assessments.models import Assessment
-from coaching.models import Calibration, CoachNote, CoachRelationship, Invitation
+from coaching.models import ActionItem, Calibration, CoachNote, CoachRelationship, Invitation
 
 EXPORT_FORMAT = "careerpath-account-export/1"
 
@@ -42,6 +42,15 @@ def _relationship(relationship: CoachRelationship, *, other: Any) -> dict[str, A
         "created_at": _iso(relationship.created_at),
         "revoked_at": _iso(relationship.revoked_at),
         "shared_assessments": [str(share.assessment_id) for share in relationship.shares.all()],
+        "action_items": [
+            {
+                "text": item.text,
+                "due_date": item.due_date.isoformat() if item.due_date else None,
+                "done_at": _iso(item.done_at),
+                "created_at": _iso(item.created_at),
+            }
+            for item in relationship.action_items.all()
+        ],
     }
 
 
@@ -109,7 +118,9 @@ def account_export(*, user: Any) -> dict[str, Any]:
         )
         .order_by("created_at")
     )
-    relationships = CoachRelationship.objects.prefetch_related("shares").order_by("created_at")
+    relationships = CoachRelationship.objects.prefetch_related(
+        "shares", Prefetch("action_items", queryset=ActionItem.objects.order_by("created_at"))
+    ).order_by("created_at")
     as_client = relationships.filter(client=user).select_related("coach")
     as_coach = relationships.filter(coach=user).select_related("client")
     email = user.email or user.get_username()

@@ -8,7 +8,20 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.db import transaction
 from django.db.models import Q
 
-from coaching.models import Invitation
+from careerpath.page_cache import coach_key, data_changed
+from coaching.models import CoachRelationship, Invitation
+
+
+@transaction.atomic
+def account_name_set(*, user: Any, name: str) -> None:
+    """Set the name people see of this person (empty: they see the email). Kept in
+    `first_name` alone, so get_full_name() gives it exactly as typed."""
+    user.first_name = name.strip()
+    user.last_name = ""
+    user.save(update_fields=["first_name", "last_name"])
+    # Their coaches' dashboards show the name at once, not when their kept page ages out.
+    coaches = CoachRelationship.objects.active().filter(client=user).values_list("coach_id")
+    data_changed(*(coach_key(coach_id) for (coach_id,) in coaches))
 
 
 @transaction.atomic

@@ -19,11 +19,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.forms import AccountDeleteForm, EmailAuthenticationForm, SignupForm
+from accounts.forms import AccountDeleteForm, DisplayNameForm, EmailAuthenticationForm, SignupForm
 from accounts.selectors import account_export
-from accounts.services import account_delete
+from accounts.services import account_delete, account_name_set
 from accounts.throttling import (
     client_address,
     normalize_username,
@@ -59,7 +59,10 @@ def signup(request: HttpRequest) -> HttpResponse:
         try:
             with transaction.atomic():
                 user = User.objects.create_user(
-                    username=email, email=email, password=form.cleaned_data["password1"]
+                    username=email,
+                    email=email,
+                    password=form.cleaned_data["password1"],
+                    first_name=form.cleaned_data["name"],
                 )
         except IntegrityError:
             # A concurrent sign-up with the same address won the race.
@@ -67,7 +70,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             # login() fires user_logged_in, which hands the visitor's anonymous drafts over.
             # The model backend, by name: axes' backend (settings) only guards logins.
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=settings.USER_BACKEND)
             messages.success(request, "Welcome to careerpath. Your account is ready.")
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     context = {"form": form, "next": next_url, "login_url": login_url}
@@ -107,11 +110,23 @@ class AccountPasswordResetView(PasswordResetView):
         return super().post(request, *args, **kwargs)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    form = AccountDeleteForm(user=request.user)
-    return render(request, "accounts/account.html", {"delete_form": form})
+    """The account page; its POST sets the display name."""
+    initial = {"name": request.user.get_full_name()}
+    name_form = DisplayNameForm(request.POST or None, initial=initial)
+    if request.method == "POST" and name_form.is_valid():
+        account_name_set(user=request.user, name=name_form.cleaned_data["name"])
+        messages.success(
+            request,
+            "Your name is saved."
+            if request.user.first_name
+            else "Your name is cleared: people see your email instead.",
+        )
+        return redirect("account")
+    context = {"name_form": name_form, "delete_form": AccountDeleteForm(user=request.user)}
+    return render(request, "accounts/account.html", context)
 
 
 @require_GET
@@ -133,7 +148,9 @@ def account_data(request: HttpRequest) -> HttpResponse:
 def account_delete_view(request: HttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST, user=request.user)
     if not form.is_valid():
-        return render(request, "accounts/account.html", {"delete_form": form})
+        name_form = DisplayNameForm(initial={"name": request.user.get_full_name()})
+        context = {"name_form": name_form, "delete_form": form}
+        return render(request, "accounts/account.html", context)
     user = request.user
     logout(request)
     account_delete(user=user)

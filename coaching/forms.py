@@ -11,7 +11,14 @@ from django.utils import timezone
 from assessments.forms import NULL_CHARACTER_MESSAGE
 from assessments.models import Assessment
 from assessments.report import VERDICT_LABELS
-from coaching.models import CODE_LENGTH, NOTE_MAX_LENGTH, CoachNote, CoachRelationship, Invitation
+from coaching.models import (
+    ACTION_ITEM_MAX_LENGTH,
+    CODE_LENGTH,
+    NOTE_MAX_LENGTH,
+    CoachNote,
+    CoachRelationship,
+    Invitation,
+)
 from coaching.selectors import dashboard_roles
 
 SORT_CHOICES = [
@@ -27,6 +34,12 @@ SORT_CHOICES = [
 
 
 class ClientFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search by name or email",
+        required=False,
+        max_length=100,
+        error_messages={"null_characters_not_allowed": NULL_CHARACTER_MESSAGE},
+    )
     sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
     role = forms.TypedChoiceField(label="Target role", required=False, coerce=int, empty_value=None)
     verdict = forms.ChoiceField(
@@ -51,11 +64,18 @@ class ClientFilterForm(forms.Form):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         return {
+            "q": data.get("q") or "",
             "sort": data.get("sort") or "name",
             "role": data.get("role"),
             "verdict": data.get("verdict") or "",
             "inactive_days": data.get("inactive_days"),
         }
+
+    def narrows(self) -> bool:
+        """Whether a filter beyond the search and the sort is set (the folded filters then
+        open, so what narrows the list is in view)."""
+        filters = self.filters()
+        return any(filters.get(k) not in (None, "") for k in ("role", "verdict", "inactive_days"))
 
     def query_string(self) -> str:
         """The current filters for pagination and sort links."""
@@ -133,6 +153,24 @@ class NoteForm(forms.Form):
         choices=CoachNote.Visibility.choices,
         initial=CoachNote.Visibility.PRIVATE,
         widget=forms.RadioSelect,
+    )
+
+
+class ActionItemForm(forms.Form):
+    text = forms.CharField(
+        label="Action item",
+        max_length=ACTION_ITEM_MAX_LENGTH,
+        help_text=f"What the client is to do, in up to {ACTION_ITEM_MAX_LENGTH} characters.",
+        error_messages={
+            "required": "Write what the client is to do before adding it.",
+            "null_characters_not_allowed": NULL_CHARACTER_MESSAGE,
+        },
+    )
+    due_date = forms.DateField(
+        label="Due (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter the due date as a real date, e.g. 2026-12-24."},
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete
 from django.utils import timezone
@@ -19,6 +19,7 @@ from careerpath.page_cache import coach_key, data_changed
 COACHES_GROUP = "Coaches"
 INVITATION_DAYS = 14
 NOTE_MAX_LENGTH = 5000
+ACTION_ITEM_MAX_LENGTH = 500
 # No 0/O or 1/I/L: a code read aloud or copied by hand arrives intact.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -74,6 +75,18 @@ class Invitation(models.Model):
     mail_attempts = models.PositiveSmallIntegerField(default=0)
     mail_error = models.CharField(max_length=300, blank=True)
     mail_sent_at = models.DateTimeField(null=True, blank=True)
+    # Its history, for the coach: how often and when it was sent again, when it was
+    # cancelled, and the consent it became (which shows a later revocation).
+    resent_count = models.PositiveSmallIntegerField(default=0)
+    last_resent_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    relationship = models.ForeignKey(
+        "CoachRelationship",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -81,9 +94,57 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"Invitation from {self.coach} ({self.get_status_display()})"
 
+    def is_for(self, user: Any) -> bool:
+        """An emailed invitation is for the account of that address alone (any case); one
+        made without an address is for whoever holds its code."""
+        if not self.email:
+            return True
+        return self.email.lower() == (user.email or user.get_username()).strip().lower()
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == self.Status.PENDING and self.expires_at <= timezone.now()
+
+    @property
+    def state(self) -> str:
+        """Where it stands for the coach: pending, expired, accepted, revoked (accepted,
+        then the consent revoked), declined or cancelled. Reads `relationship`: select it."""
+        if self.is_expired:
+            return "expired"
+        revoked = self.relationship_id is not None and self.relationship.revoked_at is not None
+        if self.status == self.Status.ACCEPTED and revoked:
+            return "revoked"
+        return self.status
+
+    def history(self) -> list[tuple[str, Any]]:
+        """What happened to it, oldest first, as (what, when). Reads `client` and
+        `relationship`: select them."""
+        events: list[tuple[str, Any]] = [("Created", self.created_at)]
+        if self.mail_sent_at is not None and not self.resent_count:
+            events.append(("Emailed", self.mail_sent_at))
+        if self.resent_count:
+            times = f" ({self.resent_count} times)" if self.resent_count > 1 else ""
+            events.append((f"Sent again{times}, expiry extended", self.last_resent_at))
+        who = _person(self.client) if self.client_id is not None else "a deleted account"
+        if self.status == self.Status.ACCEPTED:
+            events.append((f"Accepted by {who}", self.responded_at))
+            if self.relationship_id is not None and self.relationship.revoked_at is not None:
+                events.append((f"Consent revoked by {who}", self.relationship.revoked_at))
+        elif self.status == self.Status.DECLINED:
+            events.append((f"Declined by {who}", self.responded_at))
+        elif self.status == self.Status.CANCELLED:
+            events.append(("Cancelled", self.cancelled_at))
+        elif self.is_expired:
+            events.append(("Expired", self.expires_at))
+        return events
+
     @property
     def is_usable(self) -> bool:
         return self.status == self.Status.PENDING and self.expires_at > timezone.now()
+
+
+def _person(user: Any) -> str:
+    return user.get_full_name() or user.email or user.get_username()
 
 
 class RelationshipQuerySet(models.QuerySet):
@@ -173,6 +234,26 @@ class CoachRelationship(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
+    @property
+    def top_gap(self) -> str:
+        """The latest shared report's top gap in words ("Python: 2 levels short"), "" when
+        every requirement is met, None-safe for rows without the dashboard's annotations
+        (coaching.selectors.clients_dashboard) or without a report."""
+        name = getattr(self, "top_gap_name", None)
+        size = getattr(self, "top_gap_size", None)
+        if not name or size is None:
+            return ""
+        size = float(size)
+        if size <= 0:
+            return ""
+        kind = getattr(self, "top_gap_kind", "")
+        amount = f"{size:g}"
+        if kind == "experience":
+            return f"{name[:1].upper()}{name[1:]}: {amount} year{'s' if size != 1 else ''} short"
+        if kind == "education":
+            return f"{name} needed"
+        return f"{name}: {amount} level{'s' if size != 1 else ''} short"
+
 
 class SharedAssessment(models.Model):
     """One submitted assessment a coach may see. Kept as rows for both scopes (for "all",
@@ -211,6 +292,10 @@ class CoachNote(models.Model):
         max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # When the client saw it shared (My coaches, or the link in its mail); None while a
+    # shared note is new to them. Cleared again when a private note becomes shared.
+    seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -247,6 +332,54 @@ class Calibration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.skill}: {self.level} by {self.coach}"
+
+
+class ActionItemQuerySet(models.QuerySet):
+    def open(self) -> ActionItemQuerySet:
+        return self.filter(done_at__isnull=True)
+
+    def in_order(self) -> ActionItemQuerySet:
+        """Open before done; then the nearest due date first (none last); then oldest."""
+        return self.order_by(
+            F("done_at").asc(nulls_first=True),
+            F("due_date").asc(nulls_last=True),
+            "created_at",
+            "pk",
+        )
+
+
+class ActionItem(models.Model):
+    """Something the client agreed to do before the next session, set by their coach; the
+    client ticks it off. It belongs to the consent: revoked, the coach no longer sees it."""
+
+    relationship = models.ForeignKey(
+        CoachRelationship, on_delete=models.CASCADE, related_name="action_items"
+    )
+    text = models.CharField(max_length=ACTION_ITEM_MAX_LENGTH)
+    due_date = models.DateField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ActionItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+    @property
+    def is_overdue(self) -> bool:
+        """Still open after its due day (in the site's time zone)."""
+        return (
+            self.done_at is None
+            and self.due_date is not None
+            and self.due_date < timezone.localdate()
+        )
 
 
 def _share_deleted(

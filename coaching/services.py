@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assessments.models import Assessment
-from careerpath.page_cache import coach_key, data_changed
+from careerpath.page_cache import assessment_key, coach_key, data_changed, person_key
 from coaching.models import (
+    ACTION_ITEM_MAX_LENGTH,
     COACHES_GROUP,
+    INVITATION_DAYS,
     NOTE_MAX_LENGTH,
+    ActionItem,
     Calibration,
     CoachNote,
     CoachRelationship,
     Invitation,
     SharedAssessment,
 )
-from coaching.tasks import invitation_mail_queue
+from coaching.tasks import invitation_mail_queue, note_notice_queue
 
 
 class CoachingError(ValueError):
@@ -30,10 +36,47 @@ class CoachingError(ValueError):
 def is_coach(user: AbstractBaseUser) -> bool:
     if not user.is_authenticated:
         return False
-    cached = getattr(user, "_is_coach", None)
-    if cached is None:
-        cached = user._is_coach = user.groups.filter(name=COACHES_GROUP).exists()
-    return cached
+    if getattr(user, "_is_coach", None) is None:
+        _load_viewer_flags(user)
+    return user._is_coach
+
+
+def unseen_notes_count(user: AbstractBaseUser) -> int:
+    """How many notes coaches shared with the user that the user has not seen yet."""
+    if not user.is_authenticated:
+        return 0
+    if getattr(user, "_unseen_notes", None) is None:
+        _load_viewer_flags(user)
+    return user._unseen_notes
+
+
+def _load_viewer_flags(user: AbstractBaseUser) -> None:
+    """Whether the user coaches and how many shared notes are new to them, in one query,
+    kept on the user for the request: the navigation of every page shows both (the
+    "Clients" link, the count beside "My coaches"), and a coach's page has already asked
+    the first, so the second costs nothing more."""
+    user_model = get_user_model()
+    in_group = user_model.groups.through.objects.filter(
+        user_id=OuterRef("pk"), group__name=COACHES_GROUP
+    )
+    unseen = (
+        CoachNote.objects.filter(
+            assessment__owner_id=OuterRef("pk"),
+            visibility=CoachNote.Visibility.SHARED,
+            seen_at__isnull=True,
+        )
+        .order_by()
+        .values("assessment__owner_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    row = (
+        user_model.objects.filter(pk=user.pk)
+        .annotate(coach=Exists(in_group), unseen=Coalesce(Subquery(unseen), Value(0)))
+        .values_list("coach", "unseen")
+        .first()
+    )
+    user._is_coach, user._unseen_notes = (bool(row[0]), int(row[1])) if row else (False, 0)
 
 
 # --- invitations ----------------------------------------------------------------------
@@ -82,9 +125,47 @@ def invitation_mail_retry(*, invitation: Invitation, url: str) -> None:
     invitation_mail_queue(invitation_id=invitation.pk, url=url)
 
 
+NOT_YOURS = (
+    "This invitation was sent to another email address. Log in with the address it was "
+    "sent to, or ask your coach to invite this one."
+)
+
+
+def invitation_send_again(*, invitation: Invitation, url: str) -> None:
+    """Send an emailed, unanswered invitation again (expired or not) through the task
+    queue: the same link and code, working INVITATION_DAYS from now. Counted in its
+    history."""
+    if not invitation.email:
+        raise CoachingError("This invitation has no email address: give your client its code.")
+    if invitation.status != Invitation.Status.PENDING:
+        raise CoachingError(
+            f"This invitation was already {invitation.get_status_display().lower()}: "
+            "create a new one."
+        )
+    now = timezone.now()
+    claimed = (
+        Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.PENDING)
+        .exclude(mail_status=Invitation.MailStatus.SENDING)
+        .update(
+            mail_status=Invitation.MailStatus.SENDING,
+            mail_error="",
+            expires_at=now + timedelta(days=INVITATION_DAYS),
+            resent_count=F("resent_count") + 1,
+            last_resent_at=now,
+        )
+    )
+    if not claimed:  # a double click, an answer meanwhile, or a mail still on its way
+        raise CoachingError("This invitation's email is on its way already.")
+    data_changed(coach_key(invitation.coach_id))  # update() sends no signal
+    invitation_mail_queue(invitation_id=invitation.pk, url=url)
+
+
 def _check_usable(invitation: Invitation, client: AbstractBaseUser) -> None:
     if invitation.coach_id == client.pk:
         raise CoachingError("This is your own invitation: send it to your client instead.")
+    # Before any state: an account it was not sent to learns nothing more about it.
+    if not invitation.is_for(client):
+        raise CoachingError(NOT_YOURS)
     if invitation.status != Invitation.Status.PENDING:
         raise CoachingError("This invitation was already used. Ask your coach for a new one.")
     if invitation.expires_at <= timezone.now():
@@ -126,8 +207,9 @@ def invitation_accept(
     _apply_scope(relationship, scope, chosen)
     invitation.status = Invitation.Status.ACCEPTED
     invitation.client = client
+    invitation.relationship = relationship
     invitation.responded_at = timezone.now()
-    invitation.save(update_fields=["status", "client", "responded_at"])
+    invitation.save(update_fields=["status", "client", "relationship", "responded_at"])
     return relationship
 
 
@@ -154,7 +236,8 @@ def invitation_cancel(*, invitation: Invitation, coach: AbstractBaseUser) -> Non
             "there is nothing to cancel."
         )
     invitation.status = Invitation.Status.CANCELLED
-    invitation.save(update_fields=["status"])
+    invitation.cancelled_at = timezone.now()
+    invitation.save(update_fields=["status", "cancelled_at"])
 
 
 # --- consent --------------------------------------------------------------------------
@@ -222,9 +305,7 @@ def shares_for_new_submission(*, assessment: Assessment) -> None:
 # --- notes and calibration ------------------------------------------------------------
 
 
-def note_create(
-    *, assessment: Assessment, coach: AbstractBaseUser, text: str, visibility: str
-) -> CoachNote:
+def _checked_note(text: str, visibility: str) -> str:
     text = text.strip()
     if not text:
         raise CoachingError("Write something before saving the note.")
@@ -232,9 +313,97 @@ def note_create(
         raise CoachingError(f"Keep a note to {NOTE_MAX_LENGTH:,} characters.")
     if visibility not in CoachNote.Visibility.values:
         raise CoachingError("Choose whether the note is private or shared.")
-    return CoachNote.objects.create(
+    return text
+
+
+NoticeUrl = Callable[[CoachNote], str] | None
+
+
+def _client_told(note: CoachNote, notice_url_for: NoticeUrl) -> None:
+    """A note the client now sees for the first time: the count beside "My coaches" on
+    every page of theirs follows (their person version), and, given the link to read it
+    by (`notice_url_for` makes it absolute), a mail goes through the task queue."""
+    data_changed(person_key(user_id=note.assessment.owner_id))
+    if notice_url_for is not None:
+        note_notice_queue(note_id=note.pk, url=notice_url_for(note))
+
+
+@transaction.atomic
+def note_create(
+    *,
+    assessment: Assessment,
+    coach: AbstractBaseUser,
+    text: str,
+    visibility: str,
+    notice_url_for: NoticeUrl = None,
+) -> CoachNote:
+    """A new note; a shared one is news to the client (`_client_told`)."""
+    text = _checked_note(text, visibility)
+    note = CoachNote.objects.create(
         assessment=assessment, coach=coach, text=text, visibility=visibility
     )
+    if visibility == CoachNote.Visibility.SHARED:
+        _client_told(note, notice_url_for)
+    return note
+
+
+@transaction.atomic
+def note_update(
+    *, note: CoachNote, text: str, visibility: str, notice_url_for: NoticeUrl = None
+) -> CoachNote:
+    """Change a note's text or who sees it. Saved through the ORM, so the client's kept
+    report page follows at once (careerpath/page_cache.py: the assessment's version). A
+    private note now shared is news to the client, as a new one; a shared note made
+    private leaves their count."""
+    shared = CoachNote.Visibility.SHARED
+    newly_shared = visibility == shared and note.visibility != shared
+    changed_visibility = visibility != note.visibility
+    note.text = _checked_note(text, visibility)
+    note.visibility = visibility
+    note.edited_at = timezone.now()
+    fields = ["text", "visibility", "edited_at"]
+    if newly_shared:
+        note.seen_at = None
+        fields.append("seen_at")
+    note.save(update_fields=fields)
+    if newly_shared:
+        _client_told(note, notice_url_for)
+    elif changed_visibility:
+        data_changed(person_key(user_id=note.assessment.owner_id))
+    return note
+
+
+@transaction.atomic
+def note_delete(*, note: CoachNote) -> None:
+    """Delete a note for good: gone from the client's report at once, as above, and from
+    their count of new notes."""
+    owner_id = note.assessment.owner_id
+    note.delete()
+    data_changed(person_key(user_id=owner_id))
+
+
+def notes_mark_seen(*, client: AbstractBaseUser, note_id: int | None = None) -> list[CoachNote]:
+    """Mark the notes shared with the client (or one of them) as seen, and return the ones
+    that were new, newest first, with their coach and report's role, for the page that
+    shows them. The count in the client's navigation follows on every page."""
+    notes = CoachNote.objects.filter(
+        assessment__owner=client,
+        visibility=CoachNote.Visibility.SHARED,
+        seen_at__isnull=True,
+    )
+    if note_id is not None:
+        notes = notes.filter(pk=note_id)
+    new = list(
+        notes.select_related("coach", "assessment__role")
+        .defer("assessment__report", "assessment__snapshot", "assessment__answers_frozen")
+        .order_by("-created_at", "-pk")
+    )
+    if new:
+        # By id: a note shared between the read and now stays new, to be shown next time.
+        CoachNote.objects.filter(pk__in=[n.pk for n in new]).update(seen_at=timezone.now())
+        data_changed(person_key(user_id=client.pk))  # update() sends no signal
+        client._unseen_notes = None  # asked again if this request's page shows it
+    return new
 
 
 def calibration_save(
@@ -258,7 +427,55 @@ def calibration_save(
             if level is None:
                 Calibration.objects.filter(assessment=assessment, coach=coach, skill=slug).delete()
             else:
+                # A double submit, or two autosaves of one skill at once: the second finds
+                # the first's row (update_or_create retries its read on a unique clash).
                 Calibration.objects.update_or_create(
                     assessment=assessment, coach=coach, skill=slug, defaults={"level": level}
                 )
+        # The client's kept report shows it (the saves above bump it too, a clear of
+        # nothing does not), and the coach's pages read disagreements from it.
+        data_changed(assessment_key(assessment.pk), coach_key(coach.pk))
     return sum(1 for level in parsed.values() if level is not None)
+
+
+# --- action items ---------------------------------------------------------------------
+
+
+def _items_changed(relationship: CoachRelationship) -> None:
+    # Both sides' pages show the items: the coach's session, the client's "My coaches".
+    data_changed(coach_key(relationship.coach_id), person_key(user_id=relationship.client_id))
+
+
+@transaction.atomic
+def action_item_create(
+    *, relationship: CoachRelationship, text: str, due_date: date | None = None
+) -> ActionItem:
+    """A new open action item for the client of an active relationship."""
+    if not relationship.is_active:
+        raise CoachingError("This client no longer shares anything with you.")
+    text = " ".join(text.split())
+    if not text:
+        raise CoachingError("Write what the client is to do before adding it.")
+    if len(text) > ACTION_ITEM_MAX_LENGTH:
+        raise CoachingError(f"Keep an action item to {ACTION_ITEM_MAX_LENGTH} characters.")
+    item = ActionItem.objects.create(relationship=relationship, text=text, due_date=due_date)
+    _items_changed(relationship)
+    return item
+
+
+def action_item_complete(*, item: ActionItem) -> None:
+    """The client ticks an open item off. A second tick (a double submit, another tab)
+    is refused with a message and changes nothing: the first time stands."""
+    done = ActionItem.objects.filter(pk=item.pk, done_at__isnull=True).update(
+        done_at=timezone.now()
+    )
+    if not done:
+        raise CoachingError("You have already ticked this action item off.")
+    _items_changed(item.relationship)
+
+
+@transaction.atomic
+def action_item_delete(*, item: ActionItem) -> None:
+    relationship = item.relationship
+    item.delete()
+    _items_changed(relationship)

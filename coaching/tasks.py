@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from careerpath.celery import enqueue
-from coaching.models import Invitation
+from coaching.models import CoachNote, Invitation
 
 logger = logging.getLogger(__name__)
 
@@ -102,3 +102,42 @@ def invitation_mail_queue(*, invitation_id: int, url: str) -> None:
         _mail_failed(invitation_id, f"Could not be queued: {_describe(exc)}")
 
     enqueue(send_invitation_mail, invitation_id, url, on_failure=broker_down)
+
+
+# --- the notice of a new shared note ----------------------------------------------------
+
+
+def note_notice_message(note: CoachNote, url: str) -> EmailMessage:
+    """The client's notice: who wrote on which report, and the link to read it. The note
+    itself stays in the app, behind the client's login."""
+    client = note.assessment.owner
+    context = {"note": note, "coach": display_name(note.coach), "client": client, "url": url}
+    return EmailMessage(
+        subject=f"{display_name(note.coach)} shared a note on your careerpath report",
+        body=render_to_string("coaching/note_notice_email.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[client.email],
+    )
+
+
+@shared_task(ignore_result=True)
+def send_note_notice_mail(note_id: int, url: str) -> None:
+    """Mail the client of a note that is still shared when the worker gets to it. A mail
+    that cannot be sent is logged, never raised: the count beside "My coaches" tells the
+    client all the same."""
+    note = (
+        CoachNote.objects.select_related("coach", "assessment__owner", "assessment__role")
+        .filter(pk=note_id, visibility=CoachNote.Visibility.SHARED)
+        .first()
+    )
+    if note is None or note.assessment.owner is None or not note.assessment.owner.email:
+        return  # deleted or made private meanwhile, or no address to write to
+    try:
+        note_notice_message(note, url).send()
+    except Exception as exc:
+        logger.warning("Note %s: notice mail not sent: %s", note_id, _describe(exc))
+
+
+def note_notice_queue(*, note_id: int, url: str) -> None:
+    """Queue the notice of a newly shared note, after the note is committed."""
+    enqueue(send_note_notice_mail, note_id, url)

@@ -12,13 +12,32 @@ urlpatterns = [
     path("clients/", views.clients, name="clients"),
     path("clients.csv", views.clients_csv, name="clients_csv"),
     path("clients/<int:pk>/", views.client_detail, name="client"),
+    path("clients/<int:pk>/session/", views.session, name="session"),
+    path("clients/<int:pk>/session.pdf", views.session_pdf, name="session_pdf"),
+    path("clients/<int:pk>/actions/", views.action_item_add, name="action_item_add"),
+    path(
+        "clients/<int:pk>/actions/<int:item_pk>/delete/",
+        views.action_item_delete_view,
+        name="action_item_delete",
+    ),
     path("invite/", views.invite, name="invite"),
     path("invitations/<int:pk>/cancel/", views.invitation_cancel_view, name="invitation_cancel"),
     path("invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
+    path(
+        "invitations/<int:pk>/send-again/",
+        views.invitation_send_again_view,
+        name="invitation_send_again",
+    ),
     path("reports/<uuid:pk>/", views.coach_report, name="report"),
     path("reports/<uuid:pk>/report.csv", views.coach_report_csv, name="report_csv"),
     path("reports/<uuid:pk>/report.pdf", views.coach_report_pdf, name="report_pdf"),
     path("reports/<uuid:pk>/notes/", views.note_add, name="note_add"),
+    path("reports/<uuid:pk>/notes/<int:note_pk>/edit/", views.note_edit, name="note_edit"),
+    path(
+        "reports/<uuid:pk>/notes/<int:note_pk>/delete/",
+        views.note_delete_view,
+        name="note_delete",
+    ),
     path("reports/<uuid:pk>/calibration/", views.calibrate, name="calibrate"),
     # the client's side
     path("join/", views.join, name="join"),
@@ -26,4 +45,10 @@ urlpatterns = [
     path("coaches/", views.my_coaches, name="my_coaches"),
     path("coaches/<int:pk>/revoke/", views.coach_revoke, name="coach_revoke"),
     path("coaches/<int:pk>/scope/", views.coach_scope, name="coach_scope"),
+    path(
+        "coaches/<int:pk>/actions/<int:item_pk>/done/",
+        views.action_item_done,
+        name="action_item_done",
+    ),
+    path("coaches/notes/<int:note_pk>/", views.note_read, name="note_read"),
 ]

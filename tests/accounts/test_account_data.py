@@ -4,6 +4,7 @@ everything about them (issue "Production", Security)."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -234,3 +235,23 @@ def test_deleting_a_coach_removes_what_they_wrote_and_their_clients_keep_their_o
     assert Invitation.objects.filter(coach_id=coach.pk).count() == 0
     assert Assessment.objects.filter(owner=ann).count() == 1
     assert ShareLink.objects.filter(assessment__owner=ann).count() == 1
+
+
+def test_export_holds_the_action_items_between_a_client_and_their_coach(world):
+    relationship = CoachRelationship.objects.get(coach=world["coach"], client=world["ann"])
+    relationship.action_items.create(text="Ship the Python project", due_date=date(2027, 1, 15))
+    other = CoachRelationship.objects.get(coach=world["coach"], client=world["bob"])
+    other.action_items.create(text="Bob's item")
+
+    [coach] = _export(world["ann"])["coaching"]["my_coaches"]
+    clients = _export(world["coach"])["coaching"]["my_clients"]
+
+    assert [(i["text"], i["due_date"], i["done_at"]) for i in coach["action_items"]] == [
+        ("Ship the Python project", "2027-01-15", None)
+    ]
+    assert "Bob's item" not in json.dumps(_export(world["ann"]))
+    by_client = {c["email"]: [i["text"] for i in c["action_items"]] for c in clients}
+    assert by_client == {
+        "ann@example.com": ["Ship the Python project"],
+        "bob@example.com": ["Bob's item"],
+    }

@@ -762,12 +762,30 @@ def test_the_coach_downloads_the_client_list_as_csv(coached: SimpleNamespace, ro
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["client", "target_role", "readiness", "verdict", "change", "last_activity"]
+    assert rows[0] == [
+        "name",
+        "email",
+        "target_role",
+        "readiness",
+        "verdict",
+        "top_gap",
+        "change",
+        "last_activity",
+    ]
     today = timezone.now().date().isoformat()
-    # Cleo: 75.0 (Python 2/4, SQL 2/2, MLOps 3/3) then 100.0 with Python at 4.
+    # Cleo: 75.0 (Python 2/4, SQL 2/2, MLOps 3/3) then 100.0 with Python at 4: no gap left.
     assert rows[1:] == [
-        ["cleo@example.com", "ML Team Lead", "100.0", "ready", "25.0", today],
-        ["dora@example.com", "", "", "", "", ""],
+        [
+            "cleo@example.com",
+            "cleo@example.com",
+            "ML Team Lead",
+            "100.0",
+            "ready",
+            "",
+            "25.0",
+            today,
+        ],
+        ["dora@example.com", "dora@example.com", "", "", "", "", "", ""],
     ]
 
 

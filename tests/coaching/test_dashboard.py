@@ -36,7 +36,16 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-CSV_HEADER = ["client", "target_role", "readiness", "verdict", "change", "last_activity"]
+CSV_HEADER = [
+    "name",
+    "email",
+    "target_role",
+    "readiness",
+    "verdict",
+    "top_gap",
+    "change",
+    "last_activity",
+]
 
 
 @pytest.fixture
@@ -93,9 +102,14 @@ def dashboard(roles: SimpleNamespace) -> SimpleNamespace:
     return SimpleNamespace(coach=coach, client=browser, roles=roles)
 
 
+def _text(fragment: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
 def _cells(fragment: str) -> list[str]:
     cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", fragment, flags=re.S)
-    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in cells]
+    # The row's heading is the client's link (a phone shows the top gap under it too).
+    return [_text(c.split("</a>", 1)[0]) if i == 0 else _text(c) for i, c in enumerate(cells)]
 
 
 def _rows(page: str) -> list[list[str]]:
@@ -127,11 +141,29 @@ def _day(days_ago: int) -> str:
 def test_dashboard_shows_each_clients_latest_shared_result(dashboard: SimpleNamespace) -> None:
     page = _get(dashboard.client)
 
+    # The columns that matter first (a phone shows these without scrolling): who, the
+    # verdict, readiness and the top gap of the latest shared report.
     assert _rows(page) == [
-        ["Ann Archer", "ML Team Lead", "100.0", "Ready", "+25.0", _day(2)],
-        ["ben@example.com", "Data Engineer", "50.0", "Developing", "—", _day(40)],
-        ["cid@example.com", "—", "—", "Nothing shared yet", "—", "—"],
-        ["dee@example.com", "ML Team Lead", "25.0", "Early", "-75.0", _day(10)],
+        ["Ann Archer", "Ready", "100.0", "—", "ML Team Lead", "+25.0", _day(2)],
+        [
+            "ben@example.com",
+            "Developing",
+            "50.0",
+            "ETL: 1 level short",
+            "Data Engineer",
+            "—",
+            _day(40),
+        ],
+        ["cid@example.com", "Nothing shared yet", "—", "—", "—", "—", "—"],
+        [
+            "dee@example.com",
+            "Early",
+            "25.0",
+            "Python: 2 levels short",
+            "ML Team Lead",
+            "-75.0",
+            _day(10),
+        ],
     ]
     assert "eve@example.com" not in page
     assert '<p class="small text-body-secondary" id="client-count"' in page
@@ -142,7 +174,7 @@ def test_dashboard_links_each_client_to_their_page(dashboard: SimpleNamespace) -
     page = _get(dashboard.client)
 
     for relationship in CoachRelationship.objects.filter(coach=dashboard.coach):
-        assert f'href="{reverse("coaching:client", args=[relationship.pk])}"' in page
+        assert f'href="{reverse("coaching:session", args=[relationship.pk])}"' in page
 
 
 # --- sorting and filtering ------------------------------------------------------------
@@ -163,6 +195,112 @@ def test_dashboard_links_each_client_to_their_page(dashboard: SimpleNamespace) -
 )
 def test_dashboard_sorts(dashboard: SimpleNamespace, sort: str, expected: list[str]) -> None:
     assert _names(_get(dashboard.client, sort=sort)) == expected
+
+
+def test_the_name_sort_follows_the_names_people_see_not_the_addresses(
+    dashboard: SimpleNamespace,
+) -> None:
+    # Zoe's address sorts first, her name last; Bea has no name: her address counts.
+    zoe = make_user(email="aaa@example.com", first_name="Zoe")
+    bea = make_user(email="bea@example.com")
+    for client in (zoe, bea):
+        make_relationship(coach=dashboard.coach, client=client)
+
+    names = _names(_get(dashboard.client, sort="name"))
+
+    assert names == [
+        "Ann Archer",
+        "bea@example.com",
+        "ben@example.com",
+        "cid@example.com",
+        "dee@example.com",
+        "Zoe",
+    ]
+    assert _names(_get(dashboard.client, sort="-name")) == names[::-1]
+
+
+def test_the_client_page_names_the_client_and_gives_their_address_once(
+    dashboard: SimpleNamespace,
+) -> None:
+    relationship = CoachRelationship.objects.get(client__email="ann@example.com")
+
+    page = dashboard.client.get(reverse("coaching:client", args=[relationship.pk]))
+
+    body = page.content.decode()
+    assert "<title>Ann Archer" in body
+    assert re.search(r'<h1 class="h2[^"]*">Ann Archer</h1>', body)
+    assert body.count(">ann@example.com</a>") == 1
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("ann", ["Ann Archer"]),
+        ("ARCHER", ["Ann Archer"]),
+        ("ann archer", ["Ann Archer"]),
+        ("archer ben", []),  # every word must match
+        ("ben@", ["ben@example.com"]),
+        ("example.com", ["Ann Archer", "ben@example.com", "cid@example.com", "dee@example.com"]),
+        ("eve", []),  # another coach's client
+        ("  ", ["Ann Archer", "ben@example.com", "cid@example.com", "dee@example.com"]),
+        ("x" * 101, ["Ann Archer", "ben@example.com", "cid@example.com", "dee@example.com"]),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 30 else None,
+)
+def test_the_search_matches_names_and_emails_of_the_coachs_clients(
+    dashboard: SimpleNamespace, q: str, expected: list[str]
+) -> None:
+    page = _get(dashboard.client, q=q)
+
+    assert _names(page) == expected
+
+
+def test_the_search_travels_with_the_csv_and_the_pages(thousand: SimpleNamespace) -> None:
+    page = _get(thousand.large, q="many-00", sort="-name")
+
+    assert "100 clients" in page
+    assert _csv_href(page) == f"{reverse('coaching:clients_csv')}?q=many-00&sort=-name"
+    assert 'href="?q=many-00&amp;sort=-name&page=2"' in page
+    exported = thousand.large.get(_csv_href(page)).content.decode()
+    emails = [row[1] for row in csv.reader(io.StringIO(exported))][1:]
+    assert emails == [f"many-{i:04}@example.com" for i in range(99, -1, -1)]
+
+
+def test_the_top_gap_names_experience_in_years_and_education_as_needed() -> None:
+    category = make_category(name="Technical")
+    python = make_skill(slug="python", name="Python", category=category)
+    coach = make_coach()
+    lead = make_role(
+        slug="lead",
+        title="ML Team Lead",
+        skills=[(python, 2, 1, False)],
+        experience=[("leading", "leading ML teams", 3, 5, True)],
+    )
+    scholar = make_role(slug="scholar", title="Scholar", education=(2, 5, True))
+    ana, bo = make_user(first_name="Ana"), make_user(first_name="Bo")
+    make_submitted_assessment(role=lead, owner=ana, levels={"python": 2}, years={"leading": 1.5})
+    make_submitted_assessment(role=scholar, owner=bo, education="bachelor")
+    for client in (ana, bo):
+        make_relationship(coach=coach, client=client)
+    browser = Client()
+    browser.force_login(coach)
+
+    rows = _rows(_get(browser))
+
+    assert [row[3] for row in rows] == [
+        "Leading ML teams: 1.5 years short",
+        f"{bo.assessments.get().report['requirements'][0]['name']} needed",
+    ]
+
+
+def test_the_filters_are_folded_unless_one_narrows_the_list(dashboard: SimpleNamespace) -> None:
+    plain = _get(dashboard.client, q="ann", sort="-name")
+    narrowed = _get(dashboard.client, verdict="ready")
+
+    assert '<details class="mt-2" data-testid="more-filters">' in plain
+    assert '<details class="mt-2" data-testid="more-filters" open>' in narrowed
+    # The search stays outside the fold, in view on a phone.
+    assert plain.index('id="id_q"') < plain.index('data-testid="more-filters"')
 
 
 @pytest.mark.parametrize(
@@ -214,8 +352,68 @@ def test_the_csv_follows_the_filters(dashboard: SimpleNamespace) -> None:
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows == [
         CSV_HEADER,
-        ["dee@example.com", "ML Team Lead", "25.0", "early", "-75.0", rows[1][5]],
+        [
+            "dee@example.com",
+            "dee@example.com",
+            "ML Team Lead",
+            "25.0",
+            "early",
+            "Python: 2 levels short",
+            "-75.0",
+            f"{timezone.now() - timedelta(days=10):%Y-%m-%d}",
+        ],
     ]
+
+
+def _csv_href(fragment: str) -> str:
+    found = re.search(r'href="([^"]+)" data-testid="clients-csv"', fragment)
+    assert found is not None
+    return html.unescape(found.group(1))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"verdict": "early"},
+        {"sort": "-readiness", "inactive_days": "7"},
+        {"sort": "-change", "role": "lead"},
+        {},
+    ],
+    ids=["verdict", "sorted-inactive", "role-by-change", "none"],
+)
+def test_after_a_live_filter_the_csv_link_exports_exactly_the_rows_on_screen(
+    dashboard: SimpleNamespace, params: dict[str, str]
+) -> None:
+    if "role" in params:
+        params = params | {"role": str(dashboard.roles.lead.pk)}
+    # What htmx asks for when a filter changes: only the client table is redrawn, and the
+    # CSV link must come with it.
+    fragment = dashboard.client.get(
+        reverse("coaching:clients"),
+        params,
+        headers={"HX-Request": "true", "HX-Target": "client-table"},
+    ).content.decode()
+    on_screen = _rows(fragment)
+
+    response = dashboard.client.get(_csv_href(fragment))
+
+    exported = list(csv.reader(io.StringIO(response.content.decode())))[1:]
+    assert response.status_code == 200
+    assert on_screen  # every case shows at least one client
+    # name, readiness, top gap and target role: exported as on screen, row for row.
+    assert [[r[0], r[3] or "—", r[5] or "—", r[2] or "—"] for r in exported] == [
+        [r[0], r[2], r[3], r[4]] for r in on_screen
+    ]
+
+
+def test_the_page_has_one_csv_link_and_it_is_inside_the_redrawn_table(
+    dashboard: SimpleNamespace,
+) -> None:
+    page = _get(dashboard.client, verdict="ready")
+
+    assert page.count('data-testid="clients-csv"') == 1
+    table = page.split('<section id="client-table"', 1)[1]
+    assert _csv_href(table) == f"{reverse('coaching:clients_csv')}?sort=name&verdict=ready"
 
 
 @pytest.mark.parametrize(
@@ -374,8 +572,9 @@ DASHBOARD_QUERIES = 6
         {"sort": "-readiness"},
         {"sort": "change", "page": "3"},
         {"sort": "-activity", "inactive_days": "2", "verdict": "ready"},
+        {"q": "example com", "sort": "-name", "page": "2"},
     ],
-    ids=["default", "readiness", "change-page-3", "filtered"],
+    ids=["default", "readiness", "change-page-3", "filtered", "searched"],
 )
 def test_dashboard_queries_with_a_thousand_clients_equal_those_with_three(
     thousand: SimpleNamespace, params: dict[str, str]
@@ -421,6 +620,6 @@ def test_client_list_csv_has_a_row_per_client_of_a_thousand(thousand: SimpleName
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == CSV_HEADER
     assert len(rows) == 1001
-    assert {row[0] for row in rows[1:]} == {f"many-{i:04}@example.com" for i in range(1000)}
-    assert all(row[1] == "ML Team Lead" and re.fullmatch(r"\d+\.\d", row[2]) for row in rows[1:])
+    assert {row[1] for row in rows[1:]} == {f"many-{i:04}@example.com" for i in range(1000)}
+    assert all(row[2] == "ML Team Lead" and re.fullmatch(r"\d+\.\d", row[3]) for row in rows[1:])
     assert few == many == CSV_QUERIES

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from assessments.models import Assessment, ShareLink
 from assessments.services import Owner, assessment_retake
 from coaching.models import (
+    ActionItem,
     Calibration,
     CoachNote,
     CoachRelationship,
@@ -59,15 +60,27 @@ TABLE: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("coaching:invitation_cancel", "post"): (404, 302,     404,       404,     404, LOGIN, 404),
     # resending its mail: only that coach (this one has no address, so it is refused)
     ("coaching:invitation_resend", "post"): (404, REFUSED, 404,       404,     404, LOGIN, 404),
+    ("coaching:invitation_send_again", "post"): (404, REFUSED, 404,   404,     404, LOGIN, 404),
     # about the owner: only the coach with consent
     ("coaching:client", "get"):             (404, 200,     404,       404,     404, LOGIN, 404),
+    ("coaching:session", "get"):            (404, 200,     404,       404,     404, LOGIN, 404),
+    ("coaching:session_pdf", "get"):        (404, 200,     404,       404,     404, LOGIN, 404),
     ("coaching:report", "get"):             (404, 200,     404,       404,     404, LOGIN, 404),
     ("coaching:report_csv", "get"):         (404, 200,     404,       404,     404, LOGIN, 404),
     ("coaching:report_pdf", "get"):         (404, 200,     404,       404,     404, LOGIN, 404),
     # trying a failed PDF render again
     ("coaching:report_pdf", "post"):        (404, 302,     404,       404,     404, LOGIN, 404),
     ("coaching:note_add", "post"):          (404, 302,     404,       404,     404, LOGIN, 404),
+    # the coach's own note: only that coach, while consent lasts
+    ("coaching:note_edit", "post"):         (404, 302,     404,       404,     404, LOGIN, 404),
+    ("coaching:note_delete", "post"):       (404, 302,     404,       404,     404, LOGIN, 404),
     ("coaching:calibrate", "post"):         (404, 302,     404,       404,     404, LOGIN, 404),
+    # action items: the coach with consent sets and deletes them, only the client ticks
+    ("coaching:action_item_add", "post"):   (404, 302,     404,       404,     404, LOGIN, 404),
+    ("coaching:action_item_delete", "post"): (404, 302,    404,       404,     404, LOGIN, 404),
+    ("coaching:action_item_done", "post"):  (302, 404,     404,       404,     404, LOGIN, 404),
+    # the link in the mail about a shared note: only the report's owner
+    ("coaching:note_read", "get"):          (302, 404,     404,       404,     404, LOGIN, 404),
     # the client's side: every user may be someone's client
     ("coaching:join", "get"):               (200, 200,     200,       200,     200, LOGIN, 200),
     ("coaching:join", "post"):              (302, 302,     302,       302,     302, LOGIN, 302),
@@ -152,6 +165,11 @@ def world() -> SimpleNamespace:
         relationship=relationship,
         revoked=revoked,
         invitation=Invitation.objects.create(coach=coach),
+        note=CoachNote.objects.create(
+            assessment=assessment, coach=coach, text="Ask about SQL.", visibility="shared"
+        ),
+        item=ActionItem.objects.create(relationship=relationship, text="Read chapter 3."),
+        revoked_item=ActionItem.objects.create(relationship=revoked, text="From before."),
         users={
             "owner": owner,
             "coach": coach,
@@ -165,17 +183,37 @@ def world() -> SimpleNamespace:
 
 
 def _args(name: str, actor: str, world: SimpleNamespace) -> list[Any]:
-    if name == "coaching:client":
+    if name == "coaching:action_item_delete":
+        # Each coach tries an item of their own relationship with the owner, as above.
+        if actor == "coach_revoked":
+            return [world.revoked.pk, world.revoked_item.pk]
+        return [world.relationship.pk, world.item.pk]
+    if name == "coaching:action_item_done":
+        return [world.relationship.pk, world.item.pk]
+    if name == "coaching:note_read":
+        return [world.note.pk]
+    if name in (
+        "coaching:client",
+        "coaching:session",
+        "coaching:session_pdf",
+        "coaching:action_item_add",
+    ):
         # Each coach asks for their own relationship with the owner (the revoked coach's
         # is revoked); whoever has none asks for the consenting coach's.
         relationship = world.revoked if actor == "coach_revoked" else world.relationship
         return [relationship.pk]
     if name in ("coaching:coach_revoke", "coaching:coach_scope"):
         return [world.relationship.pk]
-    if name in ("coaching:invitation_cancel", "coaching:invitation_resend"):
+    if name in (
+        "coaching:invitation_cancel",
+        "coaching:invitation_resend",
+        "coaching:invitation_send_again",
+    ):
         return [world.invitation.pk]
     if name == "coaching:invitation":
         return [world.invitation.token]
+    if name in ("coaching:note_edit", "coaching:note_delete"):
+        return [world.assessment.pk, world.note.pk]
     if name.startswith("assessments:") or name in dict(ABOUT_A_REPORT):
         return [world.assessment.pk]
     return []
@@ -185,7 +223,9 @@ def _data(name: str, world: SimpleNamespace) -> dict[str, str]:
     return {
         "coaching:invite": {"email": ""},
         "coaching:note_add": {"text": "Strong on SQL.", "visibility": "shared"},
+        "coaching:note_edit": {"text": "Strong on SQL, after all.", "visibility": "private"},
         "coaching:calibrate": {"level-python": "4", "level-sql": "0"},
+        "coaching:action_item_add": {"text": "Read chapter 3.", "due_date": "2026-12-24"},
         "coaching:join": {"code": world.invitation.code},
         "coaching:invitation": {"decision": "accept", "scope": "all"},
         "coaching:coach_scope": {f"r{world.relationship.pk}-scope": "all"},
@@ -205,7 +245,8 @@ def _state() -> list[list[tuple]]:
         list(
             SharedAssessment.objects.order_by("pk").values_list("relationship_id", "assessment_id")
         ),
-        list(CoachNote.objects.order_by("pk").values_list("pk", "text", "visibility")),
+        list(CoachNote.objects.order_by("pk").values_list("pk", "text", "visibility", "seen_at")),
+        list(ActionItem.objects.order_by("pk").values_list("pk", "text", "done_at")),
         list(Calibration.objects.order_by("pk").values_list("pk", "skill", "level")),
         list(ShareLink.objects.order_by("pk").values_list("pk", "revoked_at")),
         list(Assessment.objects.order_by("pk").values_list("pk", "status", "readiness")),
@@ -387,7 +428,7 @@ def test_after_revocation_the_client_leaves_the_coachs_dashboard(
 
 # --- staff ----------------------------------------------------------------------------
 
-ADMIN_PAGES = ["invitation", "coachrelationship", "coachnote", "calibration"]
+ADMIN_PAGES = ["invitation", "coachrelationship", "coachnote", "calibration", "actionitem"]
 
 
 def test_superuser_sees_coaching_through_the_admin(client: Client, world: SimpleNamespace) -> None:
@@ -401,6 +442,7 @@ def test_superuser_sees_coaching_through_the_admin(client: Client, world: Simple
         "coachrelationship": world.relationship,
         "coachnote": note,
         "calibration": calibration,
+        "actionitem": world.item,
     }
     client.force_login(make_user(email="root@example.com", is_staff=True, is_superuser=True))
 

@@ -3,14 +3,20 @@ notes and calibrates the report, the client reads both, revokes, and the coach i
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import Browser, Page, expect
 
+from coaching.services import note_create
 from tests.factories import (
     make_category,
     make_coach,
+    make_relationship,
     make_role,
     make_skill,
     make_submitted_assessment,
@@ -29,7 +35,11 @@ def _log_in(page: Page, base_url: str, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("navigation", name="Main")).to_contain_text(email)
+    # The navigation names the person: their display name, or their e-mail without one.
+    person = get_user_model().objects.get(email=email)
+    expect(page.get_by_role("navigation", name="Main")).to_contain_text(
+        person.get_full_name() or email
+    )
 
 
 def test_coach_invites_client_accepts_coach_notes_and_calibrates_client_revokes(
@@ -78,7 +88,8 @@ def test_coach_invites_client_accepts_coach_notes_and_calibrates_client_revokes(
     coach.get_by_role("navigation", name="Main").get_by_role("link", name="Clients").click()
     expect(coach.get_by_test_id("client-count")).to_have_text("1 client")
     coach.get_by_test_id("clients").get_by_role("link", name="cleo@example.com").click()
-    coach.get_by_role("link", name=re.compile(r"^Open report")).click()
+    # The dashboard leads to the session view, which links to the full report.
+    coach.get_by_role("link", name=re.compile(r"full report of")).click()
     expect(coach).to_have_url(f"{live_server.url}/coaching/reports/{assessment.pk}/")
     coach.get_by_role("textbox", name=re.compile(r"^Note")).fill(NOTE)
     coach.get_by_label("Shared with the client").check()
@@ -114,4 +125,85 @@ def test_coach_invites_client_accepts_coach_notes_and_calibrates_client_revokes(
     response = coach.reload()
     assert response is not None and response.status == 404
     expect(coach.get_by_text(NOTE)).to_have_count(0)
+    client_context.close()
+
+
+def test_after_a_live_search_and_filter_the_csv_download_is_what_is_on_screen(
+    live_server, page: Page
+) -> None:
+    category = make_category(name="Technical")
+    python = make_skill(slug="python", name="Python", category=category)
+    role = make_role(
+        slug="lead", title="ML Team Lead", track=make_track(), skills=[(python, 4, 3, True)]
+    )
+    coach = make_coach(email="cora@example.com", password=PASSWORD, first_name="Cora")
+    for email, name, level in [
+        ("ana@example.com", "Ana Silva", 4),
+        ("anabel@example.com", "Anabel Ruiz", 1),
+        ("bo@example.com", "Bo Chen", 1),
+    ]:
+        client = make_user(email=email, first_name=name)
+        make_submitted_assessment(role=role, owner=client, levels={"python": level})
+        make_relationship(coach=coach, client=client)
+    _log_in(page, live_server.url, "cora@example.com")
+    page.goto(f"{live_server.url}/coaching/clients/")
+    table = page.get_by_test_id("clients")
+    expect(table.locator("tbody tr")).to_have_count(3)
+
+    # A live search, then a filter from the folded panel: htmx redraws the table alone.
+    page.get_by_label("Search by name or email").fill("ana")
+    expect(table.locator("tbody tr")).to_have_count(2)
+    page.get_by_text("Filter and sort").click()
+    page.get_by_label("Verdict").select_option("early")
+    expect(page.get_by_test_id("client-count")).to_have_text("1 client")
+    on_screen = [
+        page.get_by_test_id("clients").locator("tbody tr th").all_inner_texts(),
+        page.get_by_test_id("clients").locator("tbody tr td:nth-child(3)").all_inner_texts(),
+    ]
+    assert on_screen == [["Anabel Ruiz"], ["25.0"]]
+    with page.expect_download() as download_info:
+        page.get_by_test_id("clients-csv").click()
+    exported = list(csv.reader(io.StringIO(Path(download_info.value.path()).read_text())))
+    assert [[r[0] for r in exported[1:]], [r[3] for r in exported[1:]]] == on_screen
+
+
+def test_the_coach_edits_then_deletes_a_shared_note_and_the_client_follows(
+    live_server, browser: Browser, page: Page
+) -> None:
+    category = make_category(name="Technical")
+    python = make_skill(slug="python", name="Python", category=category)
+    role = make_role(
+        slug="lead", title="ML Team Lead", track=make_track(), skills=[(python, 4, 3, True)]
+    )
+    coach = make_coach(email="cora@example.com", password=PASSWORD, first_name="Cora")
+    cleo = make_user(email="cleo@example.com", password=PASSWORD, first_name="Cleo")
+    assessment = make_submitted_assessment(role=role, owner=cleo, levels={"python": 2})
+    make_relationship(coach=coach, client=cleo)
+    note_create(assessment=assessment, coach=coach, text=NOTE, visibility="shared")
+    client_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    client_context.set_default_timeout(10_000)
+    client = client_context.new_page()
+    _log_in(client, live_server.url, "cleo@example.com")
+    report_url = f"{live_server.url}/assessments/{assessment.pk}/result/"
+    client.goto(report_url)
+    expect(client.get_by_test_id("coach-note")).to_contain_text(NOTE)
+
+    _log_in(page, live_server.url, "cora@example.com")
+    page.goto(f"{live_server.url}/coaching/reports/{assessment.pk}/")
+    page.get_by_text("Edit or delete").click()
+    page.get_by_label("Edit note").fill("Start with the SQL course instead.")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("Note saved; your client sees the new text.")).to_be_visible()
+    expect(page.get_by_test_id("note")).to_contain_text("Start with the SQL course instead.")
+
+    client.goto(report_url)
+    expect(client.get_by_test_id("coach-note")).to_contain_text("Start with the SQL course")
+    expect(client.get_by_text(NOTE)).to_have_count(0)
+
+    page.get_by_text("Edit or delete").click()
+    page.get_by_role("button", name=re.compile(r"^Delete this note")).click()
+    expect(page.get_by_text("Note deleted.")).to_be_visible()
+    expect(page.get_by_test_id("note")).to_have_count(0)
+    client.goto(report_url)
+    expect(client.get_by_test_id("coach-note")).to_have_count(0)
     client_context.close()

@@ -244,6 +244,48 @@ def test_a_coachs_shared_note_and_calibration_show_on_the_owners_kept_report(cli
     assert "Cora Coach" in after
 
 
+def _shared_note(ann: Any) -> tuple[Client, Assessment, CoachNote]:
+    coach = make_coach(first_name="Cora")
+    report = make_submitted_assessment(role=_role(), owner=ann)
+    make_relationship(coach=coach, client=ann)
+    note = CoachNote.objects.create(
+        assessment=report, coach=coach, text="Keep going with the projects", visibility="shared"
+    )
+    coach_browser = Client()
+    coach_browser.force_login(coach)
+    return coach_browser, report, note
+
+
+@pytest.mark.parametrize(
+    ("data", "gone"),
+    [
+        ({"text": "Start with the SQL course", "visibility": "shared"}, False),
+        ({"text": "Keep going with the projects", "visibility": "private"}, True),
+    ],
+    ids=["new-text", "made-private"],
+)
+def test_a_coachs_note_edit_shows_on_the_owners_kept_report_at_once(client, ann, data, gone):
+    coach_browser, report, note = _shared_note(ann)
+    assert "Keep going with the projects" in _kept(client, _result(report))
+
+    coach_browser.post(reverse("coaching:note_edit", args=[report.pk, note.pk]), data)
+
+    page = _kept(client, _result(report))
+    assert "Keep going with the projects" not in page
+    assert ("Start with the SQL course" in page) is not gone
+
+
+def test_a_coachs_note_deletion_shows_on_the_owners_kept_report_at_once(client, ann):
+    coach_browser, report, note = _shared_note(ann)
+    assert "Keep going with the projects" in _kept(client, _result(report))
+
+    coach_browser.post(reverse("coaching:note_delete", args=[report.pk, note.pk]))
+
+    page = _kept(client, _result(report))
+    assert "Keep going with the projects" not in page
+    assert 'data-testid="coach-note"' not in page
+
+
 def test_a_new_shared_submission_shows_on_the_coachs_kept_dashboard(client):
     coach, ann = make_coach(), make_user(email="ann@example.com")
     role = _role()
