@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import mimetypes
@@ -12,7 +13,7 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 
 from assessments.models import Assessment
 
@@ -131,6 +132,26 @@ def render_pdf(html: str, *, base_url: str) -> bytes:
     return HTML(string=html, base_url=base_url, url_fetcher=StaticFilesFetcher()).write_pdf()
 
 
+PDF_TEMPLATE = "assessments/report_pdf.html"
+PDF_STYLESHEET = "css/report-pdf.css"
+
+
+def pdf_layout_version() -> str:
+    """Changes with what draws a report's PDF: its page, the report's own templates and the
+    PDF stylesheet. A kept PDF of another version is drawn again (assessments/tasks.py)."""
+    from assessments.views import frozen_template_version
+
+    stylesheet = finders.find(PDF_STYLESHEET)
+    with open(stylesheet, "rb") as handle:
+        parts = [
+            get_template(PDF_TEMPLATE).template.source.encode(),
+            get_template("assessments/_report_body.html").template.source.encode(),
+            frozen_template_version().encode(),
+            handle.read(),
+        ]
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
+
+
 def report_pdf_bytes(assessment: Assessment, *, base_url: str) -> bytes:
     """The PDF of a submitted report, as its owner, a coach and a worker all get it:
     nothing in it depends on who asks. `base_url` makes its links absolute."""
@@ -138,5 +159,5 @@ def report_pdf_bytes(assessment: Assessment, *, base_url: str) -> bytes:
     from assessments.views import report_context
 
     context = report_context(assessment, owner_view=False, pdf=True) | {"pdf": True}
-    html = render_to_string("assessments/report_pdf.html", context)
+    html = render_to_string(PDF_TEMPLATE, context)
     return render_pdf(html, base_url=base_url)

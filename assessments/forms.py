@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from assessments.models import EVIDENCE_MAX_LENGTH, MAX_YEARS, ShareLink
+from assessments.viewpoint import DISPLAY_NAME_MAX_LENGTH
 
 NULL_CHARACTER_MESSAGE = (
     "This text holds an invisible null character, which cannot be saved. "
@@ -32,6 +33,20 @@ class ShareLinkForm(forms.Form):
             "required": "Enter a number of days.",
         },
     )
+    display_name = forms.CharField(
+        label="Name shown on the shared page (optional)",
+        help_text="Leave it blank and the page names no one.",
+        required=False,
+        max_length=DISPLAY_NAME_MAX_LENGTH,
+        error_messages={
+            "max_length": f"Keep the name to {DISPLAY_NAME_MAX_LENGTH} characters.",
+            "null_characters_not_allowed": NULL_CHARACTER_MESSAGE,
+        },
+    )
+
+    def clean_display_name(self) -> str:
+        # Runs of spaces and line breaks would show as one space anyway.
+        return " ".join(self.cleaned_data["display_name"].split())
 
 
 class EvidenceField(forms.CharField):

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.viewpoint import DISPLAY_NAME_MAX_LENGTH
 from roles.models import EducationLevel, Role, Skill
 
 EVIDENCE_MAX_LENGTH = 2000
@@ -174,6 +175,8 @@ class ShareLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The name the owner chose to show on the shared page ("Shared by Ana"); blank: none.
+    display_name = models.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, blank=True, default="")
 
     objects = ShareLinkQuerySet.as_manager()
 
@@ -209,6 +212,9 @@ class ReportPDF(models.Model):
     # When it was last queued: a render still pending long after is queued again.
     requested_at = models.DateTimeField(default=timezone.now)
     rendered_at = models.DateTimeField(null=True, blank=True)
+    # What drew it (exports.pdf_layout_version): a PDF kept from before a change of the
+    # report's templates or stylesheet is drawn again on its next download.
+    layout = models.CharField(max_length=16, blank=True, editable=False)
 
     def __str__(self) -> str:
         return f"PDF of {self.assessment_id} ({self.get_status_display()})"

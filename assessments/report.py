@@ -16,6 +16,7 @@ from assessments.scoring import (
     EDUCATION_NAMES,
     FIRST_DAYS_WEEKS,
     LEVEL_NAMES,
+    REFERENCE_PACE_HOURS,
     VERDICT_MEANINGS,
     Answers,
     PlannedAction,
@@ -24,6 +25,7 @@ from assessments.scoring import (
     score_role,
     weeks_to_ready,
 )
+from assessments.viewpoint import OWNER, Viewpoint
 
 VERDICT_LABELS = {
     "ready": "Ready",
@@ -42,95 +44,6 @@ def years_text(years: float) -> str:
     return f"{number} year" if years == 1 else f"{number} years"
 
 
-# --- the radar chart ------------------------------------------------------------------
-
-RADAR_SIZE = 520
-RADAR_RADIUS = 170
-RADAR_LABEL_GAP = 14
-RADAR_SIDE_ROOM = 60
-
-
-@dataclass(frozen=True)
-class RadarAxis:
-    name: str
-    short_name: str
-    self_level: int
-    required: int
-    x: float
-    y: float
-    label_x: float
-    label_y: float
-    anchor: str
-
-
-@dataclass(frozen=True)
-class RadarChart:
-    size: int
-    centre: float
-    rings: tuple[tuple[int, float, str], ...]  # (level, radius, name)
-    axes: tuple[RadarAxis, ...]
-    required_points: str
-    self_points: str
-
-    @property
-    def view_box(self) -> str:
-        # Room either side for the labels, which stand outside the rings.
-        return f"{-RADAR_SIDE_ROOM} 0 {self.view_width} {self.size}"
-
-    @property
-    def view_width(self) -> int:
-        return self.size + 2 * RADAR_SIDE_ROOM
-
-
-def _point(centre: float, radius: float, angle: float) -> tuple[float, float]:
-    return round(centre + radius * math.cos(angle), 1), round(centre + radius * math.sin(angle), 1)
-
-
-def _short(name: str, limit: int = 22) -> str:
-    base = name.split(" (")[0]
-    return base if len(base) <= limit else base[: limit - 1].rstrip() + "…"
-
-
-def radar_chart(skills: Sequence[Mapping[str, Any]]) -> RadarChart | None:
-    """Self against required level for each skill, on rings 1–5. None below three skills,
-    where a radar says nothing a table does not."""
-    if len(skills) < 3:
-        return None
-    centre = RADAR_SIZE / 2
-    step = RADAR_RADIUS / 5
-    axes = []
-    required_points, self_points = [], []
-    for i, skill in enumerate(skills):
-        angle = -math.pi / 2 + 2 * math.pi * i / len(skills)
-        x, y = _point(centre, RADAR_RADIUS, angle)
-        label_x, label_y = _point(centre, RADAR_RADIUS + RADAR_LABEL_GAP, angle)
-        cos = math.cos(angle)
-        anchor = "middle" if abs(cos) < 0.2 else ("start" if cos > 0 else "end")
-        axes.append(
-            RadarAxis(
-                name=skill["name"],
-                short_name=_short(skill["name"]),
-                self_level=skill["self"],
-                required=skill["required"],
-                x=x,
-                y=y,
-                label_x=label_x,
-                label_y=label_y + 4,
-                anchor=anchor,
-            )
-        )
-        required_points.append(_point(centre, step * skill["required"], angle))
-        self_points.append(_point(centre, step * skill["self"], angle))
-    return RadarChart(
-        size=RADAR_SIZE,
-        centre=centre,
-        rings=tuple((level, round(step * level, 1), LEVEL_NAMES[level]) for level in range(1, 6)),
-        axes=tuple(axes),
-        required_points=" ".join(f"{x},{y}" for x, y in required_points),
-        self_points=" ".join(f"{x},{y}" for x, y in self_points),
-    )
-
-
 # --- rows of the report ---------------------------------------------------------------
 
 
@@ -145,15 +58,47 @@ class GapRow:
     words: str  # "2 more years of leading ML teams"
 
 
-def gap_rows(requirements: Sequence[Mapping[str, Any]]) -> list[GapRow]:
-    """Unmet requirements in the document's priority order, in words."""
+def _skill_gap_words(
+    requirement: Mapping[str, Any], steps: Sequence[Mapping[str, Any]], pace: int | float
+) -> str:
+    """What closing a skill gap takes: the levels, then the plan's first step for it, how
+    many follow and how long they take at the chosen pace ("Raise Team leadership by 2
+    levels: Complete a new-manager training programme, then 1 more step; 18 weeks at 5
+    hours a week")."""
+    gap = requirement["gap"]
+    words = f"Raise {requirement['name']} by {gap} level{'s' if gap != 1 else ''}"
+    if not steps:
+        return words
+    words += f": {steps[0]['title']}"
+    if len(steps) > 1:
+        more = len(steps) - 1
+        words += f", then {more} more step{'s' if more != 1 else ''}"
+    # Efforts are at the reference pace; the plan's calendar, at the chosen one.
+    effort = sum(Fraction(str(step["effort_weeks"])) for step in steps)
+    weeks = effort * REFERENCE_PACE_HOURS / Fraction(str(pace))
+    shown = f"{weeks.numerator}" if weeks.denominator == 1 else f"{round(float(weeks), 1):g}"
+    hours = f"{pace:g} hour{'s' if pace != 1 else ''}"
+    return f"{words}; {shown} week{'s' if weeks != 1 else ''} at {hours} a week"
+
+
+def gap_rows(
+    requirements: Sequence[Mapping[str, Any]],
+    actions: Sequence[Mapping[str, Any]] = (),
+    pace: int | float = REFERENCE_PACE_HOURS,
+) -> list[GapRow]:
+    """Unmet requirements in the document's priority order, in words; a skill's words name
+    the first of its planned `actions` (the document's plan) and their weeks at `pace`
+    hours a week when there is one."""
+    steps_of: dict[str, list[Mapping[str, Any]]] = {}
+    for action in actions:
+        steps_of.setdefault(action["skill"], []).append(action)
     rows = []
     for r in requirements:
         if r["coverage"] >= 1:
             continue
         if r["kind"] == "skill":
             change = f"{level_name(r['self'])} → {level_name(r['required'])}"
-            words = f"Raise {r['name']} by {r['gap']} level{'s' if r['gap'] != 1 else ''}"
+            words = _skill_gap_words(r, steps_of.get(r["slug"], []), pace)
         elif r["kind"] == "experience":
             change = f"{r['self']:g} → {r['required']} years"
             words = f"{years_text(r['gap']).replace('year', 'more year', 1)} of {r['name']}"
@@ -262,6 +207,20 @@ class SkillChange:
     def delta(self) -> int:
         return self.after - self.before
 
+    @property
+    def before_name(self) -> str:
+        return level_name(self.before)
+
+    @property
+    def after_name(self) -> str:
+        return level_name(self.after)
+
+    @property
+    def delta_words(self) -> str:
+        """ "+1 level", "−2 levels"."""
+        sign = "+" if self.delta > 0 else "−"
+        return f"{sign}{abs(self.delta)} level{'s' if abs(self.delta) != 1 else ''}"
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -272,6 +231,7 @@ class Progress:
     changes: list[SkillChange] = field(default_factory=list)
     gaps_closed: list[str] = field(default_factory=list)
     gaps_opened: list[str] = field(default_factory=list)
+    previous_when: str = ""  # "1 Dec 2026", with the time when both fall on one day
 
     @property
     def delta(self) -> float:
@@ -294,6 +254,7 @@ def progress_between(
     previous_answers: Mapping[str, Any],
     previous_date: Any,
     previous_role_title: str,
+    previous_when: str = "",
 ) -> Progress:
     """What changed since an earlier assessment, measured against THIS assessment's
     requirements, so the comparison is like for like even if the role changed between."""
@@ -317,6 +278,7 @@ def progress_between(
     return Progress(
         previous_date=previous_date,
         previous_role_title=previous_role_title,
+        previous_when=previous_when,
         readiness_before=before.readiness,
         readiness_after=report["readiness"],
         changes=sorted(changes, key=lambda c: (-abs(c.delta), c.name)),
@@ -436,8 +398,12 @@ def sparkline(values: Sequence[float], *, width: int = 160, height: int = 36) ->
     )
 
 
-def verdict_meaning(verdict: str) -> str:
-    return VERDICT_MEANINGS[verdict]
+def verdict_meaning(verdict: str, viewpoint: Viewpoint = OWNER) -> str:
+    meaning = VERDICT_MEANINGS[verdict]
+    if not viewpoint.owner:
+        # The one meaning spoken to the owner ("You meet this role's bar").
+        meaning = meaning.replace("You meet", viewpoint.meets, 1)
+    return meaning
 
 
 # --- the headline: what stands between the person and the next verdict -----------------
@@ -446,31 +412,32 @@ def verdict_meaning(verdict: str) -> str:
 NEXT_VERDICT = {"early": ("developing", 50), "developing": ("close", 75), "close": ("ready", 90)}
 
 
-def requirement_words(requirement: Mapping[str, Any]) -> str:
+def requirement_words(requirement: Mapping[str, Any], viewpoint: Viewpoint = OWNER) -> str:
     """One unmet requirement in words: what it needs against what the person has."""
     name = str(requirement["name"])
     name = name[:1].upper() + name[1:]
+    who = viewpoint.subject
     if requirement["kind"] == "skill":
         return (
             f"{name} needs {level_name(requirement['required'])}, "
-            f"you are at {level_name(requirement['self'])}"
+            f"{who} {viewpoint.verb('are', 'is')} at {level_name(requirement['self'])}"
         )
     if requirement["kind"] == "experience":
         return (
             f"{name} needs {years_text(requirement['required'])}, "
-            f"you have {years_text(requirement['self'])}"
+            f"{who} {viewpoint.verb('have', 'has')} {years_text(requirement['self'])}"
         )
     return f"The role asks for a {name[0].lower()}{name[1:]}"
 
 
-def standing(report: Mapping[str, Any]) -> list[str]:
+def standing(report: Mapping[str, Any], viewpoint: Viewpoint = OWNER) -> list[str]:
     """The headline's sentences: the blockers first, in gap order, then the points
     to the next verdict. Empty when the person is ready."""
     verdict, readiness = report["verdict"], report["readiness"]
     if verdict == "ready":
         return []
     by_slug = {r["slug"]: r for r in report["requirements"]}
-    blockers = [requirement_words(by_slug[slug]) for slug in report.get("blockers", ())]
+    blockers = [requirement_words(by_slug[slug], viewpoint) for slug in report.get("blockers", ())]
     sentences = []
     if blockers and readiness >= 90:
         sentences.append(f"{readiness:.1f}, but not ready yet: " + "; ".join(blockers) + ".")

@@ -14,30 +14,6 @@ from roles.models import Role
 from roles.selectors import load_with_requirements, role_spec
 
 
-def previous_submission(assessment: Assessment) -> Assessment | None:
-    """The owner's latest submission on the same track before this one, for progress."""
-    if assessment.owner_id is None and not assessment.visitor_token:
-        return None
-    owner = (
-        {"owner_id": assessment.owner_id}
-        if assessment.owner_id
-        else {"owner__isnull": True, "visitor_token": assessment.visitor_token}
-    )
-    return (
-        Assessment.objects.submitted()
-        .filter(
-            **owner,
-            role__track_id=assessment.role.track_id,
-            submitted_at__lt=assessment.submitted_at,
-        )
-        .select_related("role")
-        # Its answers only when its progress section is made (then kept).
-        .only("submitted_at", "role__title")
-        .order_by("-submitted_at")
-        .first()
-    )
-
-
 def published_role_specs(*, cached: bool = True) -> list[RoleSpec]:
     """Every published role's requirements, for closest roles: no query while the catalogue
     is unchanged (with `cached`), or read from the catalogue now."""
@@ -75,11 +51,37 @@ def draft_progress(assessment: Assessment, questionnaire: Questionnaire) -> dict
     )
 
 
+def earlier_submissions(assessment: Assessment) -> list[Assessment]:
+    """The owner's submissions on the same track before this one, latest first, in one
+    query: the first is what progress compares with, those of the same role draw the
+    readiness trend. Their answers load only when the progress section is made (then
+    kept)."""
+    if assessment.owner_id is None and not assessment.visitor_token:
+        return []
+    owner = (
+        {"owner_id": assessment.owner_id}
+        if assessment.owner_id
+        else {"owner__isnull": True, "visitor_token": assessment.visitor_token}
+    )
+    return list(
+        Assessment.objects.submitted()
+        .filter(
+            **owner,
+            role__track_id=assessment.role.track_id,
+            submitted_at__lt=assessment.submitted_at,
+        )
+        .select_related("role")
+        .only("submitted_at", "readiness", "role_id", "role__title")
+        .order_by("-submitted_at")
+    )
+
+
 def share_links_of(assessment: Assessment) -> list[ShareLink]:
     return list(assessment.share_links.all())
 
 
-def shared_assessment(token: str) -> Assessment | None:
+def active_share_link(token: str) -> ShareLink | None:
+    """The link, with its submitted assessment, while it works (not revoked, not expired)."""
     link = (
         ShareLink.objects.active()
         .select_related("assessment__role__track")
@@ -88,7 +90,7 @@ def shared_assessment(token: str) -> Assessment | None:
     )
     if link is None or link.assessment.is_draft:
         return None
-    return link.assessment
+    return link
 
 
 def current_rung_on_track(user: Any, track: Any) -> str | None:

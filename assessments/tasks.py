@@ -28,13 +28,18 @@ def render_report_pdf(assessment_id: str, base_url: str) -> None:
         return  # rendered by an earlier delivery of this task, or the report is gone
     assessment = Assessment.objects.submitted().select_related("role__track").get(pk=assessment_id)
     try:
+        layout = exports.pdf_layout_version()
         content = exports.report_pdf_bytes(assessment, base_url=base_url)
     except Exception as exc:
         logger.exception("PDF of report %s could not be rendered", assessment_id)
         _pdf_failed(assessment_id, f"{type(exc).__name__}: {exc}")
         return
     ReportPDF.objects.filter(pk=assessment_id).update(
-        status=ReportPDF.Status.READY, content=content, rendered_at=timezone.now(), error=""
+        status=ReportPDF.Status.READY,
+        content=content,
+        rendered_at=timezone.now(),
+        error="",
+        layout=layout,
     )
 
 
@@ -52,9 +57,10 @@ def _queue(assessment: Assessment, base_url: str) -> None:
 
 
 def report_pdf_request(*, assessment: Assessment, base_url: str) -> ReportPDF:
-    """The stored PDF of a submitted report, its render queued if none was (or the last
-    one was lost). Asking again while it is being prepared queues nothing more. Eagerly
-    (no broker) the render has run by the time this returns."""
+    """The stored PDF of a submitted report, its render queued if none was, the last one
+    was lost, or it was drawn by an earlier layout of the report (a deploy changed it).
+    Asking again while it is being prepared queues nothing more. Eagerly (no broker) the
+    render has run by the time this returns."""
     # Two first downloads at once: one creates (and queues), the other gets it.
     pdf, created = ReportPDF.objects.get_or_create(assessment=assessment)
     now = timezone.now()
@@ -66,7 +72,15 @@ def report_pdf_request(*, assessment: Assessment, base_url: str) -> ReportPDF:
             pk=pdf.pk, status=ReportPDF.Status.PENDING, requested_at=pdf.requested_at
         ).update(requested_at=now)
     )
-    if created or lost:
+    outdated = (
+        pdf.status == ReportPDF.Status.READY
+        and pdf.layout != exports.pdf_layout_version()
+        # one request queues the new drawing, however many arrive together
+        and ReportPDF.objects.filter(
+            pk=pdf.pk, status=ReportPDF.Status.READY, layout=pdf.layout
+        ).update(status=ReportPDF.Status.PENDING, requested_at=now)
+    )
+    if created or lost or outdated:
         _queue(assessment, base_url)
         pdf.refresh_from_db()
     return pdf

@@ -8,6 +8,7 @@ app_name = "assessments"
 
 urlpatterns = [
     path("", views.my_assessments, name="mine"),
+    path("example/", views.example_report, name="example"),
     path("<uuid:pk>/", views.questionnaire, name="questionnaire"),
     path("<uuid:pk>/answer/", views.answer, name="answer"),
     path("<uuid:pk>/submit/", views.submit, name="submit"),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import uuid
 from typing import Any
 
@@ -11,34 +12,35 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
+from assessments import charts, trend
 from assessments import report as report_views
+from assessments.example import EXAMPLE_NAME, EXAMPLE_VIEWPOINT, example_assessment
 from assessments.exports import report_document_csv, report_document_json
 from assessments.forms import ShareLinkForm
-from assessments.models import Assessment, ReportPDF
+from assessments.models import Assessment, ReportPDF, ShareLink
 from assessments.questionnaire import (
     EDUCATION_CHOICES,
     EDUCATION_KEY,
     AnswerError,
     Questionnaire,
     questionnaire_for,
-    questionnaire_of_role,
 )
+from assessments.salary import salary_section
 from assessments.scoring import (
-    LEVEL_NAMES,
     MAX_PACE_HOURS,
     MIN_PACE_HOURS,
     REFERENCE_PACE_HOURS,
 )
 from assessments.selectors import (
-    draft_progress,
-    previous_submission,
+    active_share_link,
+    earlier_submissions,
     share_links_of,
-    shared_assessment,
 )
 from assessments.services import (
     AlreadySubmitted,
@@ -47,7 +49,7 @@ from assessments.services import (
     DraftAnswers,
     IncompleteAssessment,
     Owner,
-    answer_save,
+    answer_autosave,
     answers_save_all,
     assessment_delete,
     assessment_retake,
@@ -61,11 +63,12 @@ from assessments.services import (
     share_link_revoke,
 )
 from assessments.tasks import report_pdf_prepare, report_pdf_request, report_pdf_retry
+from assessments.viewpoint import NEUTRAL, OWNER, Viewpoint, named
 from careerpath.page_cache import assessment_key, private_page
 from coaching.selectors import calibration_rows, notes_for_owner
-from roles.cache import cached_catalogue
+from roles.cache import cache_public_page, cached_catalogue
 from roles.models import Role
-from roles.selectors import minutes_to_answer
+from roles.selectors import featured_role, minutes_to_answer
 
 VISITOR_SESSION_KEY = "careerpath_visitor"
 
@@ -305,7 +308,8 @@ def answer_saved_html(progress: dict[str, Any]) -> str:
 @require_POST
 def answer(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """Autosave of one answer (htmx). Answers with the question's status and the progress.
-    Ownership, the lock and the draft check are one query in the service."""
+    Ownership, the lock, the draft check, the save and the progress are one statement in
+    the service on PostgreSQL."""
     owner = _owner(request)
     if owner is None:
         raise Http404("No such assessment")
@@ -315,7 +319,7 @@ def answer(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     key = fields[0]
     context: dict[str, Any] = {"key": key}
     try:
-        assessment = answer_save(owner=owner, assessment_id=pk, key=key, raw=request.POST[key])
+        _, progress = answer_autosave(owner=owner, assessment_id=pk, key=key, raw=request.POST[key])
     except AssessmentNotFound as exc:
         raise Http404("No such assessment") from exc
     except AnswerError as exc:
@@ -323,8 +327,7 @@ def answer(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         context |= {"error": str(exc), "submitted": submitted}
         status = 409 if submitted else 422
         return render(request, "assessments/_answer_status.html", context, status=status)
-    questions = questionnaire_of_role(assessment.role_id)
-    return HttpResponse(answer_saved_html(draft_progress(assessment, questions)))
+    return HttpResponse(answer_saved_html(progress))
 
 
 @require_http_methods(["GET", "POST"])
@@ -370,10 +373,6 @@ def _frozen_report_context(assessment: Assessment, pace: int | None) -> dict[str
     report, snapshot, answers = assessment.report, assessment.snapshot, assessment.answers_frozen
     if pace is not None and pace != report.get("pace_hours_per_week"):
         report = report_views.at_pace(report, pace)
-    skills = [r for r in report["requirements"] if r["kind"] == "skill"]
-    salaries = snapshot.get("salaries", {})
-    next_step = report["next_step"]
-    ladder_titles = {rung["role"]: rung["title"] for rung in report["ladder"]}
     return {
         "assessment": assessment,
         "report": report,
@@ -382,12 +381,13 @@ def _frozen_report_context(assessment: Assessment, pace: int | None) -> dict[str
         "verdict_meaning": report_views.verdict_meaning(report["verdict"]),
         "standing": report_views.standing(report),
         "time_words": report_views.time_to_ready_words(report),
-        "radar": report_views.radar_chart(skills),
-        "skills": [
-            r | {"self_name": LEVEL_NAMES[r["self"]], "required_name": LEVEL_NAMES[r["required"]]}
-            for r in skills
-        ],
-        "gaps": report_views.gap_rows(report["requirements"]),
+        "category_bars": charts.category_bars(report["categories"]),
+        "skill_chart": charts.skill_chart(report["requirements"], report["categories"]),
+        "gaps": report_views.gap_rows(
+            report["requirements"],
+            report["actions"],
+            report.get("pace_hours_per_week", REFERENCE_PACE_HOURS),
+        ),
         "strengths": report_views.strengths(report["requirements"]),
         "ladder": report_views.ladder_rungs(report),
         "branches": snapshot.get("branches", []),
@@ -396,46 +396,80 @@ def _frozen_report_context(assessment: Assessment, pace: int | None) -> dict[str
         "plan_weeks": report["actions"][-1]["end_week"] if report["actions"] else 0,
         "pace": report.get("pace_hours_per_week", REFERENCE_PACE_HOURS),
         "straight_lined": report_views.straight_lined(answers),
-        "target_salary": salaries.get(report["role"], []),
-        "next_step_title": ladder_titles.get(next_step, ""),
-        "next_step_salary": salaries.get(next_step, []) if next_step != report["role"] else [],
         "closest_roles": report_views.closest_roles_shown(report.get("closest_roles", [])),
-        "evidence": answers.get("evidence", {}),
     }
 
 
 FROZEN_REPORT_TEMPLATE = "assessments/_report_frozen.html"
 PROGRESS_TEMPLATE = "assessments/_report_progress.html"
 PROGRESS_MARKER = "<!--progress-->"
+TREND_TEMPLATE = "assessments/_trend_chart.html"
 # A submitted report never changes, so its HTML may stay as long as the cache keeps it.
 REPORT_BODY_TIMEOUT = 30 * 24 * 60 * 60
 
 
+# The code that words the kept HTML (gaps, charts, salary, the reader's wording): a change
+# to it renews the key as a template change does.
+_FROZEN_WORDING_MODULES = (
+    report_views,
+    charts,
+    trend,
+    inspect.getmodule(salary_section),
+    inspect.getmodule(Viewpoint),
+)
+
+
 @functools.cache
-def _frozen_template_version() -> str:
-    """Changes with the frozen report's templates, so a deploy never serves old HTML."""
+def frozen_template_version() -> str:
+    """Changes with the frozen report's templates and the code that words them, so a
+    deploy never serves old HTML."""
     names = (
         FROZEN_REPORT_TEMPLATE,
         PROGRESS_TEMPLATE,
-        "assessments/_radar.html",
+        "assessments/_chart_categories.html",
+        "assessments/_chart_skills.html",
         "assessments/_salary.html",
+        TREND_TEMPLATE,
     )
     sources = "".join(get_template(name).template.source for name in names)
+    sources += "".join(inspect.getsource(module) for module in _FROZEN_WORDING_MODULES)
     return hashlib.sha256(sources.encode()).hexdigest()[:12]
 
 
+def _salary_context(report: dict[str, Any], snapshot: dict[str, Any]) -> dict[str, Any]:
+    return {"salary": salary_section(report, snapshot)}
+
+
+def _viewpoint_context(context: dict[str, Any], viewpoint: Viewpoint) -> dict[str, Any]:
+    """The words of the frozen context that depend on who reads the report."""
+    report = context["report"]
+    return {
+        "pov": viewpoint,
+        "standing": report_views.standing(report, viewpoint),
+        "verdict_meaning": report_views.verdict_meaning(report["verdict"], viewpoint),
+    }
+
+
 def report_body(
-    assessment: Assessment, *, pdf: bool = False, pace: int | None = None
+    assessment: Assessment,
+    *,
+    pdf: bool = False,
+    pace: int | None = None,
+    viewpoint: Viewpoint = OWNER,
 ) -> dict[str, str]:
-    """The frozen part of a submitted report, rendered once (per pace asked for) and kept,
-    split where the live progress section goes: a page view renders only what is per
-    viewer."""
+    """The frozen part of a submitted report, rendered once (per pace asked for and per
+    viewpoint) and kept, split where the live progress section goes: a page view renders
+    only what is per viewer."""
     variant = "pdf" if pdf else "page"
-    key = f"report-body:{_frozen_template_version()}:{assessment.pk}:{variant}:{pace}"
+    key = (
+        f"report-body:{frozen_template_version()}:{assessment.pk}:{variant}:{pace}:{viewpoint.key}"
+    )
     html = cache.get(key)
     if html is None:
         report_closest_roles_backfill(assessment=assessment)
         context = _frozen_report_context(assessment, pace) | {"pdf": pdf}
+        context |= _viewpoint_context(context, viewpoint)
+        context |= _salary_context(context["report"], context["snapshot"])
         html = render_to_string(FROZEN_REPORT_TEMPLATE, context)
         cache.set(key, html, REPORT_BODY_TIMEOUT)
     head, _, main = html.partition(PROGRESS_MARKER)
@@ -444,14 +478,24 @@ def report_body(
 
 
 def report_progress_html(assessment: Assessment) -> str:
-    """Progress since the owner's previous submission, rendered once per pair and kept:
-    both are frozen, so only which submission came before is read per view."""
-    previous = previous_submission(assessment)
-    if previous is None:
+    """Progress since the owner's previous submission, with the readiness trend of their
+    submissions of this role, rendered once per set of earlier submissions and kept: all
+    are frozen, so only which submissions came before is read per view."""
+    earlier = earlier_submissions(assessment)
+    if not earlier:
         return ""
-    key = f"report-progress:{_frozen_template_version()}:{assessment.pk}:{previous.pk}"
+    previous = earlier[0]
+    # Oldest first, this one last: the readiness each submission was scored with.
+    history = [a for a in reversed(earlier) if a.role_id == assessment.role_id] + [assessment]
+    ids = ",".join(str(a.pk) for a in earlier)
+    digest = hashlib.sha256(ids.encode()).hexdigest()[:16]
+    key = f"report-progress:{frozen_template_version()}:{assessment.pk}:{digest}"
     html = cache.get(key)
     if html is None:
+        moments = [timezone.localtime(a.submitted_at) for a in history]
+        previous_when, _ = trend.when_labels(
+            [timezone.localtime(previous.submitted_at), moments[-1]]
+        )
         progress = report_views.progress_between(
             snapshot=assessment.snapshot,
             report=assessment.report,
@@ -459,24 +503,41 @@ def report_progress_html(assessment: Assessment) -> str:
             previous_answers=previous.answers_frozen,
             previous_date=previous.submitted_at,
             previous_role_title=previous.role.title,
+            previous_when=previous_when,
         )
-        context = {"progress": progress, "report": assessment.report}
+        chart = trend.trend_chart(moments, [float(a.readiness) for a in history])
+        context = {
+            "progress": progress,
+            "report": assessment.report,
+            "chart": chart,
+            "chart_id": "progress-trend",
+        }
         html = render_to_string(PROGRESS_TEMPLATE, context)
         cache.set(key, html, REPORT_BODY_TIMEOUT)
     return mark_safe(html)  # our own render
 
 
 def report_context(
-    assessment: Assessment, *, owner_view: bool, pdf: bool = False, pace: int | None = None
+    assessment: Assessment,
+    *,
+    owner_view: bool,
+    pdf: bool = False,
+    pace: int | None = None,
+    viewpoint: Viewpoint | None = None,
 ) -> dict[str, Any]:
     """Everything the report shows: the frozen body (kept, see `report_body`) and what is
     live per viewer. `owner_view` adds what only the owner sees: progress against their
-    earlier assessments, coaches' notes and calibrations, and their share links."""
+    earlier assessments, coaches' notes and calibrations, and their share links. The body
+    speaks to the owner in the second person; to anyone else, by `viewpoint` (neutral by
+    default: the PDF, which anyone the report reaches may download)."""
+    if viewpoint is None:
+        viewpoint = OWNER if owner_view else NEUTRAL
     context: dict[str, Any] = {
         "assessment": assessment,
         "report": assessment.report,
-        "report_body": report_body(assessment, pdf=pdf, pace=pace),
+        "report_body": report_body(assessment, pdf=pdf, pace=pace, viewpoint=viewpoint),
         "owner_view": owner_view,
+        "pov": viewpoint,
     }
     if owner_view:
         context["progress_html"] = report_progress_html(assessment)
@@ -576,15 +637,18 @@ def share_create(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     assessment = _get_submitted_for_request(request, pk)
     form = ShareLinkForm(request.POST)
     if not form.is_valid():
-        messages.error(
-            request, " ".join(form.errors.get("days", ["Choose how long the link lasts."]))
-        )
-        return redirect(assessment)
-    link = share_link_create(assessment=assessment, days=form.cleaned_data["days"])
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect(f"{assessment.get_absolute_url()}#sharing")
+    link = share_link_create(
+        assessment=assessment,
+        days=form.cleaned_data["days"],
+        display_name=form.cleaned_data["display_name"],
+    )
+    shown_as = f" as shared by {link.display_name}" if link.display_name else ""
     messages.success(
         request,
         f"Share link created; it works until {link.expires_at:%-d %b %Y}. Anyone with it can "
-        "read this report.",
+        f"read this report{shown_as}.",
     )
     return redirect(f"{assessment.get_absolute_url()}#sharing")
 
@@ -600,14 +664,72 @@ def share_revoke(request: HttpRequest, pk: uuid.UUID, link_id: int) -> HttpRespo
     return redirect(f"{assessment.get_absolute_url()}#sharing")
 
 
+def _get_share_link(token: str) -> ShareLink:
+    link = active_share_link(token)
+    if link is None:
+        raise Http404("This link has expired or was revoked")
+    return link
+
+
 @require_safe
 def shared_report(request: HttpRequest, token: str) -> HttpResponse:
-    assessment = shared_assessment(token)
-    if assessment is None:
-        raise Http404("This link has expired or was revoked")
-    context = report_context(assessment, owner_view=False, pace=pace_asked(request))
-    context["shared"] = True
+    link = _get_share_link(token)
+    # The name the owner chose, never "your": the reader is not the owner.
+    viewpoint = named(link.display_name)
+    context = report_context(
+        link.assessment, owner_view=False, pace=pace_asked(request), viewpoint=viewpoint
+    )
+    context |= {"shared": True, "share_link": link}
     return render(request, "assessments/report.html", context)
+
+
+# GET and HEAD read it; POST asks for a failed render again, as the owner's does.
+@require_http_methods(["GET", "HEAD", "POST"])
+def shared_report_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    link = _get_share_link(token)
+    return pdf_download(
+        request,
+        link.assessment,
+        filename=f"{_export_name(link.assessment)}.pdf",
+        back_url=link.get_absolute_url(),
+    )
+
+
+# --- the example report ----------------------------------------------------------------
+
+EXAMPLE_TEMPLATE = "assessments/example.html"
+
+
+def example_report_body(role: Role, pace: int | None) -> dict[str, str]:
+    """The real report body for Maya's answers (assessments/example.py), rendered once per
+    catalogue version and pace: it is scored against today's catalogue."""
+
+    def build() -> str:
+        assessment = example_assessment(role)
+        context = _frozen_report_context(assessment, pace) | {"pdf": False}
+        context |= _viewpoint_context(context, EXAMPLE_VIEWPOINT)
+        context |= _salary_context(context["report"], context["snapshot"])
+        return render_to_string(FROZEN_REPORT_TEMPLATE, context)
+
+    html = cached_catalogue("example-report", build, role.pk, pace, frozen_template_version())
+    # Our own render, split where an owner's progress would go (an example has none).
+    head, _, main = html.partition(PROGRESS_MARKER)
+    return {"head": mark_safe(head), "main": mark_safe(main)}
+
+
+@require_safe
+@cache_public_page
+def example_report(request: HttpRequest) -> HttpResponse:
+    """A report anyone may open without an account; nothing is saved."""
+    role = featured_role()
+    if role is None:
+        raise Http404("No example report")
+    context = {
+        "role": role,
+        "report_body": example_report_body(role, pace_asked(request)),
+        "example_name": EXAMPLE_NAME,
+    }
+    return render(request, EXAMPLE_TEMPLATE, context)
 
 
 @require_POST
@@ -647,8 +769,14 @@ def my_assessments(request: HttpRequest) -> HttpResponse:
         else:
             entry["submitted"].append(item)
     for entry in by_role.values():
-        oldest_first = [float(a.readiness) for a in reversed(entry["submitted"])]
-        entry["trend"] = report_views.sparkline(oldest_first)
+        newest_first = entry["submitted"]
+        moments = [timezone.localtime(a.submitted_at) for a in newest_first]
+        # Two submissions of one day are told apart by their time.
+        entry["rows"] = list(zip(newest_first, trend.when_labels(moments), strict=True))
+        entry["trend"] = trend.trend_chart(
+            moments[::-1], [float(a.readiness) for a in reversed(newest_first)]
+        )
+        entry["chart_id"] = f"trend-{entry['role'].slug}"
     return render(
         request,
         "assessments/my_assessments.html",

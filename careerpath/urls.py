@@ -17,6 +17,11 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("coaching/", include("coaching.urls")),
     path("shared/<token:token>/", assessment_views.shared_report, name="shared_report"),
+    path(
+        "shared/<token:token>/report.pdf",
+        assessment_views.shared_report_pdf,
+        name="shared_report_pdf",
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -3,22 +3,17 @@ tested with hand-built documents and hand-computed numbers. No database."""
 
 from __future__ import annotations
 
-import itertools
-import math
 from typing import Any
 
 import pytest
 
 from assessments.report import (
-    RADAR_RADIUS,
-    RADAR_SIZE,
     action_groups,
     closest_roles,
     closest_roles_shown,
     gap_rows,
     ladder_rungs,
     progress_between,
-    radar_chart,
     sparkline,
     standing,
     straight_lined,
@@ -26,9 +21,6 @@ from assessments.report import (
     time_to_ready_words,
 )
 from assessments.scoring import Answers, ExperienceSpec, RoleSpec, SkillSpec
-
-CENTRE = RADAR_SIZE / 2
-RING = RADAR_RADIUS / 5  # the distance between two levels on the radar
 
 
 def _skill(slug: str, required: int, self_level: int, **extra: Any) -> dict[str, Any]:
@@ -64,97 +56,6 @@ def _experience(slug: str, name: str, required: int, self_years: float) -> dict[
         "coverage": round(min(self_years, required) / required, 4),
         "gap": int(gap) if gap == int(gap) else gap,
     }
-
-
-def _points(text: str) -> list[tuple[float, float]]:
-    return [(float(x), float(y)) for x, y in (pair.split(",") for pair in text.split())]
-
-
-# --- the radar chart ------------------------------------------------------------------
-
-
-def test_radar_has_one_axis_per_skill_in_document_order():
-    skills = [_skill(s, 3, 2) for s in ("python", "sql", "mlops", "leadership", "strategy")]
-    chart = radar_chart(skills)
-    assert chart is not None
-    assert [axis.name for axis in chart.axes] == [
-        "Python",
-        "Sql",
-        "Mlops",
-        "Leadership",
-        "Strategy",
-    ]
-    assert len(_points(chart.required_points)) == 5
-    assert len(_points(chart.self_points)) == 5
-
-
-def test_radar_rings_are_the_five_levels_evenly_spaced():
-    chart = radar_chart([_skill(s, 3, 2) for s in ("a", "b", "c")])
-    assert chart is not None
-    assert [(level, radius, name) for level, radius, name in chart.rings] == [
-        (1, 34.0, "Awareness"),
-        (2, 68.0, "Working"),
-        (3, 102.0, "Practitioner"),
-        (4, 136.0, "Advanced"),
-        (5, 170.0, "Expert"),
-    ]
-
-
-def test_radar_points_stand_on_the_ring_of_their_level():
-    # Four axes: up, right, down, left. Required 4, 2, 5, 1; self 2, 3, 0, 1.
-    skills = [_skill("a", 4, 2), _skill("b", 2, 3), _skill("c", 5, 0), _skill("d", 1, 1)]
-    chart = radar_chart(skills)
-    assert chart is not None
-    required = _points(chart.required_points)
-    own = _points(chart.self_points)
-    # The first axis points straight up from the centre (260, 260); a level is 34 units.
-    assert required[0] == (260.0, 260.0 - 4 * 34)
-    assert own[0] == (260.0, 260.0 - 2 * 34)
-    assert required[1] == (260.0 + 2 * 34, 260.0)
-    assert own[1] == (260.0 + 3 * 34, 260.0)  # a surplus is drawn beyond the required ring
-    assert required[2] == (260.0, 260.0 + 5 * 34)
-    assert own[2] == (260.0, 260.0)  # level 0 is the centre
-    assert required[3] == own[3] == (260.0 - 34, 260.0)
-
-
-@pytest.mark.parametrize("count", [3, 7, 26])
-def test_radar_points_are_at_the_level_radius_whatever_the_number_of_axes(count):
-    skills = [_skill(f"s{i}", 1 + i % 5, i % 6) for i in range(count)]
-    chart = radar_chart(skills)
-    assert chart is not None
-    assert len(chart.axes) == count
-    for skill, point, axis in zip(skills, _points(chart.required_points), chart.axes, strict=True):
-        assert math.dist(point, (CENTRE, CENTRE)) == pytest.approx(
-            RING * skill["required"], abs=0.15
-        )
-        # The axis line ends on the outer ring, and its label stands outside it.
-        assert math.dist((axis.x, axis.y), (CENTRE, CENTRE)) == pytest.approx(
-            RADAR_RADIUS, abs=0.15
-        )
-    for skill, point in zip(skills, _points(chart.self_points), strict=True):
-        assert math.dist(point, (CENTRE, CENTRE)) == pytest.approx(RING * skill["self"], abs=0.15)
-
-
-def test_radar_axes_are_evenly_spread_around_the_circle():
-    chart = radar_chart([_skill(f"s{i}", 5, 5) for i in range(6)])
-    assert chart is not None
-    angles = [math.atan2(axis.y - CENTRE, axis.x - CENTRE) for axis in chart.axes]
-    steps = [(b - a) % (2 * math.pi) for a, b in itertools.pairwise(angles)]
-    assert steps == pytest.approx([2 * math.pi / 6] * 5, abs=0.01)
-
-
-def test_radar_shortens_long_names_for_labels_and_keeps_the_full_name():
-    long_name = "Deep-learning frameworks (PyTorch, TensorFlow, Hugging Face)"
-    chart = radar_chart([_skill("dl", 5, 3, name=long_name), _skill("b", 2, 2), _skill("c", 2, 2)])
-    assert chart is not None
-    assert chart.axes[0].name == long_name
-    assert chart.axes[0].short_name == "Deep-learning framewo…"
-    assert chart.axes[1].short_name == "B"
-
-
-@pytest.mark.parametrize("count", [0, 1, 2])
-def test_radar_is_none_under_three_skills(count):
-    assert radar_chart([_skill(f"s{i}", 3, 1) for i in range(count)]) is None
 
 
 # --- gaps in words --------------------------------------------------------------------
@@ -203,6 +104,53 @@ def test_gap_rows_say_one_level_in_the_singular():
     (row,) = gap_rows([_skill("sql", 3, 2, name="SQL")])
     assert row.change == "Working → Practitioner"
     assert row.words == "Raise SQL by 1 level"
+
+
+GAP_REQUIREMENTS = [
+    _skill("python", 4, 2, name="Python programming"),
+    _skill("sql", 3, 2, name="SQL"),
+    _skill("git", 2, 1, name="Git"),
+    _experience("ml-experience", "professional ML work", 5, 3.5),
+]
+
+
+def _gap_actions() -> list[dict[str, Any]]:
+    return [
+        _action("python", 2, 3, 6, "Build a data pipeline end to end"),
+        _action("python", 3, 4, 4.5, "Review a colleague's model code weekly"),
+        _action("sql", 2, 3, 6, "Practise to reach Practitioner"),
+        _action("other", 0, 1, 3),
+    ]
+
+
+def test_a_skill_gap_says_what_it_takes_from_the_plan():
+    rows = gap_rows(GAP_REQUIREMENTS, _gap_actions())
+    assert [row.words for row in rows] == [
+        # 6 + 4.5 = 10.5 weeks of effort at the reference pace, the plan's first step named.
+        "Raise Python programming by 2 levels: Build a data pipeline end to end, then 1 more"
+        " step; 10.5 weeks at 5 hours a week",
+        "Raise SQL by 1 level: Practise to reach Practitioner; 6 weeks at 5 hours a week",
+        # No planned step for it: the levels alone.
+        "Raise Git by 1 level",
+        "1.5 more years of professional ML work",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pace", "python", "sql"),
+    [
+        # 10.5 × 5 / 3 = 17.5 and 6 × 5 / 3 = 10
+        (3, "17.5 weeks at 3 hours a week", "10 weeks at 3 hours a week"),
+        # 10.5 × 5 / 20 = 2.625 → 2.6 and 6 × 5 / 20 = 1.5
+        (20, "2.6 weeks at 20 hours a week", "1.5 weeks at 20 hours a week"),
+        # 10.5 × 5 / 1 = 52.5 and 6 × 5 = 30, one hour a week
+        (1, "52.5 weeks at 1 hour a week", "30 weeks at 1 hour a week"),
+    ],
+)
+def test_a_skill_gaps_weeks_follow_the_chosen_pace(pace, python, sql):
+    rows = gap_rows(GAP_REQUIREMENTS, _gap_actions(), pace)
+    assert rows[0].words.endswith(f"then 1 more step; {python}")
+    assert rows[1].words.endswith(f"Practitioner; {sql}")
 
 
 def test_gap_rows_leave_out_what_is_met_and_keep_the_documents_order():

@@ -26,7 +26,7 @@ from pypdf import PdfReader
 
 from assessments.exports import CSV_COLUMNS
 from assessments.models import Assessment, ShareLink
-from assessments.report import VERDICT_LABELS, answers_from_frozen, radar_chart
+from assessments.report import VERDICT_LABELS, answers_from_frozen
 from assessments.services import Owner, assessment_start, report_from_snapshot
 from careerpath.page_cache import forget_kept_pages
 from roles.models import (
@@ -73,7 +73,7 @@ def ladder() -> SimpleNamespace:
     people = make_category(name="People", order=2)
     python = make_skill(slug="python", name="Python", category=technical)
     sql = make_skill(slug="sql", name="SQL", category=technical)
-    # A long name: the radar shows it shortened, which only the chart does.
+    # A long name: the skill-by-skill chart shows it in full, wrapped.
     mlops = make_skill(
         slug="mlops", name="Cloud deployment and MLOps pipelines (CI/CD)", category=technical
     )
@@ -232,6 +232,30 @@ def test_report_page_shows_the_engines_numbers_for_the_snapshot(client, ladder, 
     assert "mostly the 2 years of experience still to gain" in page
     # The learning steps are editorial, and the page says so where it lists them.
     assert "editorial suggestions" in _by_testid(page, "actions-source")
+
+
+def test_each_gap_says_what_it_takes_in_concrete_steps(client, ladder, ann):
+    assessment = _submit(ladder.lead, ann)
+    client.force_login(ann)
+    gaps = _by_testid(_page(client, assessment), "gaps")
+    # Team leadership 1 → 3: "Lead a small project" (1 → 2, 8 weeks), then the uncovered
+    # step 2 → 3 (6 weeks): 14 weeks. Python 3 → 4: the course, 5 weeks. MLOps 2 → 3 has
+    # no action: practice, 6 weeks. Experience and education say what is missing.
+    for words in (
+        "Raise Team leadership by 2 levels: Lead a small project, then 1 more step; 14 weeks"
+        " at 5 hours a week",
+        "Raise Python by 1 level: Advanced Python course; 5 weeks at 5 hours a week",
+        "Raise Cloud deployment and MLOps pipelines (CI/CD) by 1 level: Practise to reach"
+        " Practitioner; 6 weeks at 5 hours a week",
+        "2 more years of professional ML work",
+        "A master's degree or higher",
+    ):
+        assert words in gaps
+    # At 10 hours a week the same steps take half the weeks: 14 × 5 / 10 = 7.
+    response = client.get(_url("result", assessment), {"pace": "10"})
+    at_ten = _by_testid(response.content.decode(), "gaps")
+    assert "then 1 more step; 7 weeks at 10 hours a week" in at_ten
+    assert "Advanced Python course; 2.5 weeks at 10 hours a week" in at_ten
 
 
 def test_report_page_of_the_catalogues_team_lead_matches_the_engine(client, ann):
@@ -451,11 +475,15 @@ def test_pdf_export_is_a_readable_pdf_of_the_report(client, ladder, ann):
     reader = PdfReader(io.BytesIO(response.content))
     text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
     assert "53.0" in text
-    assert "Where you stand on the ladder" in text
-    radar = radar_chart([r for r in assessment.report["requirements"] if r["kind"] == "skill"])
-    assert radar is not None
-    assert radar.axes[2].short_name == "Cloud deployment and…"
-    assert "Cloud deployment and" in text  # the radar's label, not the table's full name
+    assert "Place on the ladder" in text  # one PDF for whoever the report reaches: no "you"
+    # The skill-by-skill chart, by category with its scale, each skill's name in full (it
+    # wraps, never cut) in gap order: Python (essential, 3 of 4), then the MLOps pipelines
+    # (weight 2, 2 of 3), then SQL (met).
+    chart = text[text.index("Skill by skill") :]
+    assert (
+        "Technical 0 1 2 3 4 5 Python Essential Cloud deployment and MLOps pipelines (CI/CD) "
+        "SQL People 0 1 2 3 4 5 Team leadership Essential"
+    ) in chart
 
 
 # --- share links ----------------------------------------------------------------------
@@ -509,7 +537,7 @@ def test_a_shared_link_opens_the_report_read_only_for_anyone(client, ladder, ann
     assert response.status_code == 200
     page = response.content.decode()
     assert _by_testid(page, "readiness") == "53.0"
-    assert "A read-only report shared with you" in page
+    assert "A read-only report, through careerpath" in page
     for control in ("Retake this assessment", "Share this report", "Revoke", "Download PDF"):
         assert control not in page
     for name in ("retake", "delete", "share_create", "report_pdf", "report_json", "result"):
@@ -599,8 +627,8 @@ def test_a_second_assessment_shows_progress_since_the_first(client, ladder, ann)
     assert delta > 0
     assert _by_testid(section, "readiness-delta") == f"+{delta:.1f}"
     assert f"went from {before:.1f} to {after:.1f}" in _text(section)
-    assert "Python: 3 → 4 (+1)" in _text(section)
-    assert "SQL: 2 → 3 (+1)" in _text(section)
+    assert "Python: Practitioner → Advanced (+1 level)" in _text(section)
+    assert "SQL: Working → Practitioner (+1 level)" in _text(section)
     closed = _text(section.split("Gaps closed")[1].split("Gaps opened")[0])
     assert closed == "Python SQL"
 
@@ -665,9 +693,10 @@ def test_my_assessments_shows_a_trend_once_a_role_has_two_submissions(client, la
 
     second = _submit(ladder.lead, ann)
     page = client.get(reverse("assessments:mine")).content.decode()
-    expected = f"{first.readiness:.1f} → {second.readiness:.1f}"
+    expected = f": {first.readiness:.1f}; "
     assert first.readiness != second.readiness
     assert expected in _by_testid(page, "trend")
+    assert f": {second.readiness:.1f}" in _by_testid(page, "trend")
     assert page.count('data-testid="trend"') == 1
 
 
@@ -824,3 +853,24 @@ def test_a_shared_report_takes_a_pace_too(client, ladder, ann):
     )
     page = client.get(link.get_absolute_url(), {"pace": "10"}).content.decode()
     assert "at 10 hours a week these steps take 12.5 weeks." in page
+
+
+# --- the pages around the report ------------------------------------------------------
+
+
+def test_the_pages_around_the_report_speak_to_the_reader_not_in_editors_words(client):
+    catalogue_load()
+    pages = (
+        "/",
+        reverse("roles:list"),
+        reverse("roles:detail", args=["ml-team-lead"]),
+        reverse("roles:track", args=[Role.objects.get(slug="ml-team-lead").track.slug]),
+        reverse("assessments:example"),
+    )
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = _text(response.content.decode())
+        # "Rung 3" numbers a ladder as the catalogue stores it; the pages name the roles.
+        assert not re.search(r"\bRung \d", text), url
+        assert "source profile" not in text, url

@@ -34,7 +34,7 @@ def role() -> Any:
     category = make_category(name="Technical")
     python = make_skill(slug="python", name="Python", category=category)
     sql = make_skill(slug="sql", name="SQL", category=category)
-    mlops = make_skill(slug="mlops", name="MLOps", category=category)  # a radar needs three
+    mlops = make_skill(slug="mlops", name="MLOps", category=category)
     return make_role(
         slug="ml-lead",
         title="ML Lead",
@@ -115,7 +115,7 @@ def test_questionnaire_and_report_run_under_the_policy_and_autosave_works(
     check("review")
     page.get_by_role("button", name="Submit my assessment").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Your report")
-    expect(page.get_by_test_id("radar")).to_be_visible()
+    expect(page.get_by_test_id("skill-chart")).to_be_visible()
     expect(page.get_by_test_id("category-bars").locator("svg.bar")).to_have_count(1)
     expect(page.get_by_role("button", name="Print")).to_be_visible()
     check("report")

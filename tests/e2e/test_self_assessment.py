@@ -213,14 +213,14 @@ def test_quick_change_of_level_saves_the_level_left_checked(
     # The first save is slow on its way to the database (a slow connection, a busy worker):
     # the live server holds it until the test lets it go.
     let_first_save_through = threading.Event()
-    save = views.answer_save
+    save = views.answer_autosave
 
     def slow_first_save(**kwargs: Any) -> Any:
         if kwargs["raw"] == "1":
             let_first_save_through.wait(timeout=15)
         return save(**kwargs)
 
-    monkeypatch.setattr(views, "answer_save", slow_first_save)
+    monkeypatch.setattr(views, "answer_autosave", slow_first_save)
     page.evaluate(
         """() => {
             window.saves = {sent: 0, done: 0};
@@ -245,3 +245,48 @@ def test_quick_change_of_level_saves_the_level_left_checked(
     expect(page.locator(f"#id-skill-{slug}-2")).to_be_checked()
     expect(page.locator(f"#status-skill-{slug} [data-state=saved]")).to_have_text("Saved")
     assert SkillAnswer.objects.get(skill__slug=slug).level == 2
+
+
+def test_the_chosen_level_is_the_whole_highlighted_option(
+    catalogue: None, live_server, page: Page
+) -> None:
+    _start_by_clicking(page, live_server.url)
+    slug = _skill_slug(page.locator(".skill-question").first)
+    chosen, other = (page.locator(f"#id-skill-{slug}-{n}").locator("xpath=..") for n in (3, 2))
+    before = chosen.evaluate("e => getComputedStyle(e).backgroundColor")
+
+    page.locator(f'label[for="id-skill-{slug}-3"]').click()
+    expect(page.locator(f"#status-skill-{slug} [data-state=saved]")).to_have_text("Saved")
+
+    style = "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).borderLeftColor]"
+    chosen_background, chosen_border = chosen.evaluate(style)
+    other_background, other_border = other.evaluate(style)
+    assert chosen_background != before and chosen_background != other_background
+    assert chosen_border != other_border
+    # The option, not the 16 px dot, is the target: it spans the question's width.
+    box = chosen.bounding_box()
+    assert box is not None and box["width"] > 600 and box["height"] >= 30
+
+
+def test_on_a_phone_progress_and_review_stay_in_reach_and_follow_the_autosave(
+    catalogue: None, live_server, page: Page
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 800})
+    _start_by_clicking(page, live_server.url)
+    bar = page.get_by_test_id("mobile-progress")
+    total = int(re.search(r"of (\d+)", bar.inner_text()).group(1))
+    questions = page.locator(".skill-question")
+    last = questions.nth(questions.count() - 1)
+    slug = _skill_slug(last)
+
+    last.scroll_into_view_if_needed()
+    last.locator(f'label[for="id-skill-{slug}-2"]').click()
+
+    expect(bar).to_contain_text(f"1 of {total} answered")
+    # At the top of the page, far from the end of the form, the bar is still in view.
+    page.evaluate("window.scrollTo(0, 0)")
+    box = bar.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 800
+    review = bar.get_by_role("link", name="Review and submit")
+    expect(review).to_be_visible()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390

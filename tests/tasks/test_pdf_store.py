@@ -107,6 +107,39 @@ def test_the_pdf_bytes_come_from_the_database(world: SimpleNamespace, renders: l
     assert len(renders) == 1
 
 
+def test_a_pdf_kept_from_an_earlier_layout_is_drawn_again_once(
+    world: SimpleNamespace, renders: list[str]
+) -> None:
+    """A deploy that changes the report's templates or PDF stylesheet: PDFs kept from
+    before (an old chart, old wording) are drawn again on their next download, once."""
+    ann = _client(world.ann)
+    ann.get(_pdf_url(world.ready))
+    ReportPDF.objects.filter(assessment=world.ready).update(
+        content=b"%PDF-1.7 drawn by the old layout", layout="old-layout"
+    )
+
+    again = ann.get(_pdf_url(world.ready))
+    then = ann.get(_pdf_url(world.ready))
+
+    assert again.status_code == then.status_code == 200
+    assert again.content.startswith(b"%PDF") and b"old layout" not in again.content
+    assert "100.0" in _text(again.content)
+    assert then.content == again.content
+    assert len(renders) == 2
+    assert ReportPDF.objects.get(assessment=world.ready).layout == exports.pdf_layout_version()
+
+
+def test_the_layout_version_follows_the_pdf_stylesheet(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    before = exports.pdf_layout_version()
+    changed = tmp_path / "report-pdf.css"
+    changed.write_text("body { color: black; }")
+    monkeypatch.setattr(exports.finders, "find", lambda path: str(changed))
+
+    assert exports.pdf_layout_version() != before
+
+
 def test_pdfs_of_different_reports_differ_and_each_shows_its_own_score(
     world: SimpleNamespace, renders: list[str]
 ) -> None:
