@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from assessments.models import Assessment, ExperienceAnswer, ShareLink, SkillAnswer
@@ -34,7 +34,7 @@ from assessments.scoring import (
     parse_answers,
     questionnaire_scope,
 )
-from assessments.selectors import published_role_specs
+from assessments.selectors import draft_progress, published_role_specs
 from careerpath.page_cache import assessment_key, data_changed
 from coaching.services import shares_for_new_submission
 from roles.models import Role, SalaryFigure
@@ -202,19 +202,18 @@ def _resumed_at(key: str) -> str:
     return key[: Assessment._meta.get_field("last_question").max_length]
 
 
-def _touched_draft(assessment_id: Any, owner: Owner | None, last_question: str) -> Assessment:
-    """Lock the draft's row by updating it (its last question and time), returning what an
-    answer needs: ownership, lock, status and update in one statement, an UPDATE ...
-    RETURNING (which the ORM does not write), where a SELECT ... FOR UPDATE and an UPDATE
-    took two round trips on the busiest write of the site. The row stays locked until the
-    transaction ends, so saves from two tabs apply one after the other."""
-    field = Assessment._meta.get_field
+def _db_now(model: type[models.Model]) -> Any:
+    """Now, as `model`'s updated_at column takes it in raw SQL."""
+    return model._meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection)
+
+
+def _draft_of_owner(assessment_id: Any, owner: Owner | None) -> tuple[str, list[Any]]:
+    """WHERE clause (and its parameters) matching the assessment only while it is a draft
+    and, with `owner`, only when it is theirs."""
     quote = connection.ops.quote_name
     where = [f"{quote('id')} = %s", f"{quote('status')} = %s"]
     params: list[Any] = [
-        last_question,
-        field("updated_at").get_db_prep_value(timezone.now(), connection),
-        field("id").get_db_prep_value(assessment_id, connection),
+        Assessment._meta.pk.get_db_prep_value(assessment_id, connection),
         Assessment.Status.DRAFT,
     ]
     if owner is not None and owner.user is not None:
@@ -223,11 +222,24 @@ def _touched_draft(assessment_id: Any, owner: Owner | None, last_question: str) 
     elif owner is not None:
         where.append(f"{quote('owner_id')} IS NULL AND {quote('visitor_token')} = %s")
         params.append(owner.visitor_token)
+    return " AND ".join(where), params
+
+
+def _touched_draft(assessment_id: Any, owner: Owner | None, last_question: str) -> Assessment:
+    """Lock the draft's row by updating it (its last question and time), returning what an
+    answer needs: ownership, lock, status and update in one statement, an UPDATE ...
+    RETURNING (which the ORM does not write), where a SELECT ... FOR UPDATE and an UPDATE
+    took two round trips on the busiest write of the site. The row stays locked until the
+    transaction ends, so saves from two tabs apply one after the other."""
+    field = Assessment._meta.get_field
+    quote = connection.ops.quote_name
+    where, where_params = _draft_of_owner(assessment_id, owner)
     sql = (
         f"UPDATE {quote(Assessment._meta.db_table)} "
         f"SET {quote('last_question')} = %s, {quote('updated_at')} = %s "
-        f"WHERE {' AND '.join(where)} RETURNING {quote('role_id')}, {quote('education')}"
+        f"WHERE {where} RETURNING {quote('role_id')}, {quote('education')}"
     )
+    params = [last_question, _db_now(Assessment), *where_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -313,6 +325,159 @@ def answer_save(
     # goes on), so the most frequent write of the site bumps its version once.
     data_changed(assessment_key(assessment.pk))
     return assessment
+
+
+# The role of each draft this process has saved an answer to. An assessment's role never
+# changes, so with it known the questionnaire parses the answer before anything is written,
+# and the save can be one statement. Bounded: forgotten wholesale when full.
+_draft_roles: dict[str, int] = {}
+_DRAFT_ROLES_KEPT = 10_000
+
+
+def _draft_role_remember(assessment: Assessment) -> None:
+    if len(_draft_roles) >= _DRAFT_ROLES_KEPT:
+        _draft_roles.clear()
+    _draft_roles[str(assessment.pk)] = assessment.role_id
+
+
+def answer_autosave(
+    *, owner: Owner, assessment_id: Any, key: str, raw: str
+) -> tuple[Assessment, dict[str, Any]]:
+    """Save one answer, as `answer_save` does, and return the draft with its progress after
+    the answer. On PostgreSQL, once the draft's role is known, a level, years or education
+    is saved in one statement (see `_answer_saved_at_once`); everything else, and every
+    refusal, takes `answer_save`, whose errors say what applies."""
+    role_id = _draft_roles.get(str(assessment_id))
+    if role_id is not None and connection.vendor == "postgresql":
+        questionnaire = questionnaire_of_role(role_id)
+        try:
+            answer = questionnaire.parse(key, raw)
+        except AnswerError:
+            answer = None  # refused below, after the checks that outrank it
+        if answer is not None and answer.kind != "evidence":
+            saved = _answer_saved_at_once(
+                owner=owner,
+                assessment_id=assessment_id,
+                role_id=role_id,
+                answer=answer,
+                questionnaire=questionnaire,
+                last_question=_resumed_at(key),
+            )
+            if saved is not None:
+                data_changed(assessment_key(saved[0].pk))
+                return saved
+    assessment = answer_save(owner=owner, assessment_id=assessment_id, key=key, raw=raw)
+    _draft_role_remember(assessment)
+    questionnaire = questionnaire_of_role(assessment.role_id)
+    return assessment, draft_progress(assessment, questionnaire)
+
+
+def _answer_saved_at_once(
+    *,
+    owner: Owner,
+    assessment_id: Any,
+    role_id: int,
+    answer: ParsedAnswer,
+    questionnaire: Questionnaire,
+    last_question: str,
+) -> tuple[Assessment, dict[str, Any]] | None:
+    """One PostgreSQL statement (the autosave is the site's busiest write): it updates the
+    draft's row (ownership, status and role in its WHERE, which also locks the row, so two
+    tabs' saves apply one after the other), upserts the answer only when that row was
+    updated, and reads back what the draft has answered, for its progress. None when no
+    draft of theirs was updated: the caller's `answer_save` then finds out why.
+
+    The statement's reads see the tables as they were when it began, so the answer it
+    saves is added to them from the upsert's RETURNING. (Another tab's new answer that
+    committed while this statement waited for the row lock is kept, the upsert sees it,
+    but is missing from this one response's progress count; the next save counts it.)"""
+    quote = connection.ops.quote_name
+    where, where_params = _draft_of_owner(assessment_id, owner)
+    set_education, education_params = "", []
+    if answer.kind == "education":
+        set_education = f", {quote('education')} = %s"
+        education_params = [EDUCATION_ORDER.index(str(answer.value))]
+    skill_table = quote(SkillAnswer._meta.db_table)
+    experience_table = quote(ExperienceAnswer._meta.db_table)
+    if answer.kind == "skill":
+        upsert = (
+            f"INSERT INTO {skill_table} ({quote('assessment_id')}, {quote('skill_id')}, "
+            f"{quote('level')}, {quote('evidence')}, {quote('updated_at')}) "
+            f"SELECT {quote('id')}, %s, %s, '', %s FROM touched "
+            f"ON CONFLICT ({quote('assessment_id')}, {quote('skill_id')}) DO UPDATE SET "
+            f"{quote('level')} = EXCLUDED.{quote('level')}, "
+            f"{quote('updated_at')} = EXCLUDED.{quote('updated_at')} "
+            f"RETURNING {quote('skill_id')}::bigint, NULL::text"
+        )
+        skill_id = questionnaire.skill_questions[answer.slug].skill_id
+        upsert_params = [skill_id, answer.value, _db_now(SkillAnswer)]
+    elif answer.kind == "experience":
+        upsert = (
+            f"INSERT INTO {experience_table} ({quote('assessment_id')}, {quote('slug')}, "
+            f"{quote('years')}, {quote('updated_at')}) "
+            f"SELECT {quote('id')}, %s, %s, %s FROM touched "
+            f"ON CONFLICT ({quote('assessment_id')}, {quote('slug')}) DO UPDATE SET "
+            f"{quote('years')} = EXCLUDED.{quote('years')}, "
+            f"{quote('updated_at')} = EXCLUDED.{quote('updated_at')} "
+            f"RETURNING NULL::bigint, {quote('slug')}::text"
+        )
+        upsert_params = [answer.slug, answer.value, _db_now(ExperienceAnswer)]
+    else:
+        upsert = "SELECT NULL::bigint, NULL::text WHERE false"
+        upsert_params = []
+    sql = (
+        # This one transaction commits without waiting for its WAL flush, as PostgreSQL
+        # allows per transaction (`synchronous_commit`): that wait was the autosave's main
+        # cost. What it risks: after a crash of the database server (not of the app) the
+        # last fraction of a second of autosaves may be missing, never half-written; the
+        # page then shows the answer given before. Submissions and everything else still
+        # wait for the flush. docs/operations.md ("Durability") says so.
+        "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)), "
+        f"touched AS (UPDATE {quote(Assessment._meta.db_table)} "
+        f"SET {quote('last_question')} = %s, {quote('updated_at')} = %s{set_education} "
+        f"WHERE {where} AND {quote('role_id')} = %s RETURNING {quote('id')}, {quote('education')}"
+        f"), saved AS ({upsert}) "
+        f"SELECT true, {quote('education')}::integer, NULL::bigint, NULL::text "
+        "FROM touched, relaxed "
+        # By the id itself, not through `touched`: half the planning time. What these read
+        # is only used when `touched` updated the draft, which checked who asks.
+        f"UNION ALL SELECT false, NULL, {quote('skill_id')}, NULL FROM {skill_table} "
+        f"WHERE {quote('assessment_id')} = %s "
+        f"UNION ALL SELECT false, NULL, NULL, {quote('slug')}::text FROM {experience_table} "
+        f"WHERE {quote('assessment_id')} = %s "
+        f"UNION ALL SELECT false, NULL, * FROM saved"
+    )
+    assessment_pk = where_params[0]
+    params = [
+        last_question,
+        _db_now(Assessment),
+        *education_params,
+        *where_params,
+        role_id,
+        *upsert_params,
+        assessment_pk,
+        assessment_pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    drafts = [education for is_draft, education, _, _ in rows if is_draft]
+    if not drafts:
+        return None
+    assessment = Assessment(
+        pk=Assessment._meta.pk.to_python(assessment_id),
+        role_id=role_id,
+        status=Assessment.Status.DRAFT,
+        education=drafts[0],
+        last_question=last_question,
+    )
+    slugs = questionnaire.skill_slugs_by_id
+    progress = questionnaire.progress(
+        skills={slugs[s] for is_draft, _, s, _ in rows if s in slugs},
+        experience={slug for _, _, _, slug in rows if slug is not None},
+        education=assessment.education is not None,
+    )
+    return assessment, progress
 
 
 @transaction.atomic
@@ -608,9 +773,11 @@ def owned_assessments(owner: Owner) -> Iterable[Assessment]:
 # --- share links ----------------------------------------------------------------------
 
 
-def share_link_create(*, assessment: Assessment, days: int) -> ShareLink:
+def share_link_create(*, assessment: Assessment, days: int, display_name: str = "") -> ShareLink:
     return ShareLink.objects.create(
-        assessment=assessment, expires_at=timezone.now() + timedelta(days=days)
+        assessment=assessment,
+        expires_at=timezone.now() + timedelta(days=days),
+        display_name=display_name,
     )
 
 

@@ -34,6 +34,9 @@ RESULTS = ROOT / "bench-results.json"
 PORT = int(os.environ.get("BENCH_PORT", "8201"))
 BASE = f"http://127.0.0.1:{PORT}"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+# BENCH_ONLY=autosave,report measures just those scenarios and prints their table without
+# writing bench-results.json, which always holds a whole run.
+ONLY = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
 DURATION = os.environ.get("BENCH_DURATION", "5s")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "8")
 DATABASE = os.environ.get("BENCH_DATABASE", "careerpath_bench")
@@ -107,7 +110,7 @@ def scenarios() -> tuple[list[Scenario], dict[str, str]]:
     def session_for(user: Any) -> str:
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = settings.USER_BACKEND
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
@@ -268,6 +271,8 @@ def main() -> None:
     manage("collectstatic", "--noinput", "-v", "0")
     manage("seed_bench")
     plan, lua_env = scenarios()
+    if ONLY:
+        plan = [s for s in plan if s.name in ONLY]
     queries = {s.name: queries_of(s) for s in plan}
 
     log = Path(tempfile.gettempdir()) / f"careerpath-bench-{PORT}.log"
@@ -309,8 +314,11 @@ def main() -> None:
             "bytes_uncompressed": sizes[s.name][1],
             "non_2xx": sum(r.non_2xx for r, _ in measured),
         }
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     table(results)
+    if ONLY:
+        print(f"\nBENCH_ONLY run: {RESULTS.name} left as it was")
+        return
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\n{RESULTS.name} written in {time.monotonic() - started:.0f} s")
 
 

@@ -335,10 +335,16 @@ LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
 if LOGIN_FAILURE_LIMIT < 1 or LOGIN_COOLOFF_MINUTES < 1:
     raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be 1 or more")
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# With a shared cache (Redis), the signed-in user is kept there between requests and
+# dropped when their row is saved (accounts/backends.py). A cache per process could not
+# be told of a password changed in another process, so without Redis every request reads
+# the user from the database, as Django does.
+USER_BACKEND = (
+    "accounts.backends.CachedModelBackend"
+    if REDIS_URL
+    else "django.contrib.auth.backends.ModelBackend"
+)
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", USER_BACKEND]
 AXES_CLIENT_IP_CALLABLE = "accounts.throttling.request_address"
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)

@@ -20,6 +20,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
@@ -35,7 +36,7 @@ from assessments.services import (
     assessment_submit,
 )
 from assessments.views import VISITOR_SESSION_KEY
-from roles.models import Role
+from roles.models import Role, Skill
 from tests.concurrency import BARRIER_TIMEOUT, run_together
 from tests.factories import make_category, make_role, make_skill
 
@@ -70,6 +71,76 @@ def lock_order(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[AnswerKey
 
     monkeypatch.setattr(services, "_store", recording_store)
     return order
+
+
+# Test-only triggers that log each stored answer with a sequence number. They run inside
+# the statement that stores the answer, after it took the assessment's row lock and before
+# its commit, so the sequence gives the commit order of saves of one assessment, whichever
+# way the view saved them (one statement, or `_store` in a transaction).
+_LOG_TRIGGERS = """
+CREATE TABLE test_answer_log (seq bigserial PRIMARY KEY, kind text, slug text, value text);
+CREATE FUNCTION test_log_skill() RETURNS trigger AS $$ BEGIN
+  INSERT INTO test_answer_log (kind, slug, value)
+  SELECT 'skill', s.slug, NEW.level::text FROM {skill} s WHERE s.id = NEW.skill_id;
+  RETURN NEW; END $$ LANGUAGE plpgsql;
+CREATE FUNCTION test_log_experience() RETURNS trigger AS $$ BEGIN
+  INSERT INTO test_answer_log (kind, slug, value) VALUES ('experience', NEW.slug, NEW.years::text);
+  RETURN NEW; END $$ LANGUAGE plpgsql;
+CREATE FUNCTION test_log_education() RETURNS trigger AS $$ BEGIN
+  INSERT INTO test_answer_log (kind, slug, value)
+  VALUES ('education', 'education', NEW.education::text);
+  RETURN NEW; END $$ LANGUAGE plpgsql;
+CREATE TRIGGER test_log_skill AFTER INSERT OR UPDATE OF level ON {skill_answer}
+  FOR EACH ROW EXECUTE FUNCTION test_log_skill();
+CREATE TRIGGER test_log_experience AFTER INSERT OR UPDATE OF years ON {experience_answer}
+  FOR EACH ROW EXECUTE FUNCTION test_log_experience();
+CREATE TRIGGER test_log_education AFTER UPDATE OF education ON {assessment}
+  FOR EACH ROW EXECUTE FUNCTION test_log_education();
+"""
+_DROP_LOG_TRIGGERS = """
+DROP TRIGGER test_log_skill ON {skill_answer};
+DROP TRIGGER test_log_experience ON {experience_answer};
+DROP TRIGGER test_log_education ON {assessment};
+DROP FUNCTION test_log_skill(); DROP FUNCTION test_log_experience();
+DROP FUNCTION test_log_education(); DROP TABLE test_answer_log;
+"""
+
+
+def _logged_value(kind: str, value: str) -> Any:
+    if kind == "skill":
+        return int(value)
+    if kind == "experience":
+        return Decimal(value)
+    return EDUCATION_ORDER[int(value)]
+
+
+@pytest.fixture
+def commit_order(
+    lock_order: list[tuple[AnswerKey, Any]],
+) -> Iterator[Callable[[], list[tuple[AnswerKey, Any]]]]:
+    """The answers stored by the views, in commit order. On PostgreSQL the autosave stores
+    most answers in one statement, out of reach of a Python hook: triggers log them there.
+    On SQLite every save goes through `_store`, which `lock_order` records."""
+    if connection.vendor != "postgresql":
+        yield lambda: list(lock_order)
+        return
+    tables = {
+        "skill": Skill._meta.db_table,
+        "skill_answer": SkillAnswer._meta.db_table,
+        "experience_answer": ExperienceAnswer._meta.db_table,
+        "assessment": Assessment._meta.db_table,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_LOG_TRIGGERS.format(**tables))
+
+    def logged() -> list[tuple[AnswerKey, Any]]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT kind, slug, value FROM test_answer_log ORDER BY seq")
+            return [((kind, slug), _logged_value(kind, value)) for kind, slug, value in cursor]
+
+    yield logged
+    with connection.cursor() as cursor:
+        cursor.execute(_DROP_LOG_TRIGGERS.format(**tables))
 
 
 def _stored_answers(assessment: Assessment) -> dict[AnswerKey, Any]:
@@ -172,7 +243,7 @@ def test_concurrent_saves_of_one_assessment_keep_one_row_and_the_last_answer_per
 
 
 def test_two_clients_autosaving_in_one_visitor_session_keep_the_last_answer_per_question(
-    live_server: Any, lock_order: list[tuple[AnswerKey, Any]]
+    live_server: Any, commit_order: Callable[[], list[tuple[AnswerKey, Any]]]
 ) -> None:
     rounds = 8
     role = _contested_role(rounds)
@@ -214,8 +285,9 @@ def test_two_clients_autosaving_in_one_visitor_session_keep_the_last_answer_per_
     statuses = run_together([client(0), client(1)])
 
     assert statuses == [[200] * 5 * rounds] * 2
-    assert len(lock_order) == 10 * rounds
-    assert _stored_answers(draft) == _last_answer_per_question(lock_order)
+    committed = commit_order()
+    assert len(committed) == 10 * rounds
+    assert _stored_answers(draft) == _last_answer_per_question(committed)
     assert SkillAnswer.objects.filter(assessment=draft).count() == rounds + 2
 
 
