@@ -222,3 +222,47 @@ class ReportPDF(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.status == self.Status.READY
+
+
+class ReportSkillGap(models.Model):
+    """One skill of a submitted report as rows: the frozen report's skill requirements,
+    written once at submission, so questions over many reports (a coach's cohort: the most
+    common gaps, a clients × skills map) are aggregates in SQL, not JSON read row by row."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="skill_gaps")
+    slug = models.SlugField()
+    name = models.CharField(max_length=255)
+    category = models.CharField(max_length=120, blank=True)
+    required = models.PositiveSmallIntegerField()
+    self_level = models.PositiveSmallIntegerField()
+    gap = models.PositiveSmallIntegerField()
+    weight = models.PositiveSmallIntegerField(default=1)
+    essential = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "slug"], name="one_gap_row_per_skill"),
+        ]
+        indexes = [models.Index(fields=["slug", "gap"], name="report_skill_gap_slug_gap")]
+
+    def __str__(self) -> str:
+        return f"{self.slug}: {self.self_level}/{self.required}"
+
+    @classmethod
+    def rows_of(cls, assessment: Assessment) -> list[ReportSkillGap]:
+        """The rows of a submitted report's skill requirements (unsaved)."""
+        return [
+            cls(
+                assessment=assessment,
+                slug=item["slug"],
+                name=item["name"],
+                category=item.get("category") or "",
+                required=item["required"],
+                self_level=item["self"],
+                gap=max(0, item["gap"]),
+                weight=item.get("weight", 1),
+                essential=bool(item.get("essential")),
+            )
+            for item in (assessment.report or {}).get("requirements", [])
+            if item.get("kind") == "skill"
+        ]

@@ -12,7 +12,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from assessments.models import Assessment, ExperienceAnswer, ShareLink, SkillAnswer
+from assessments.models import (
+    Assessment,
+    ExperienceAnswer,
+    ReportSkillGap,
+    ShareLink,
+    SkillAnswer,
+)
 from assessments.questionnaire import (
     EDUCATION_KEY,
     EVIDENCE_PREFIX,
@@ -660,6 +666,7 @@ def assessment_submit(*, assessment_id: Any) -> Assessment:
     assessment.status = Assessment.Status.SUBMITTED
     assessment.submitted_at = timezone.now()
     assessment.save()
+    ReportSkillGap.objects.bulk_create(ReportSkillGap.rows_of(assessment))
     shares_for_new_submission(assessment=assessment)
     return assessment
 

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from assessments.forms import NULL_CHARACTER_MESSAGE
@@ -15,6 +16,8 @@ from coaching.models import (
     ACTION_ITEM_MAX_LENGTH,
     CODE_LENGTH,
     NOTE_MAX_LENGTH,
+    TAG_MAX_LENGTH,
+    ClientTag,
     CoachNote,
     CoachRelationship,
     Invitation,
@@ -47,6 +50,9 @@ class ClientFilterForm(forms.Form):
         required=False,
         choices=[("", "Any verdict"), *VERDICT_LABELS.items()],
     )
+    # The coach's own tags only: another coach's tag id is not a choice, so it is invalid
+    # and ignored like any tampered value.
+    tag = forms.TypedChoiceField(label="Tag", required=False, coerce=int, empty_value=None)
     inactive_days = forms.IntegerField(
         label="No activity for (days)", required=False, min_value=1, max_value=3650
     )
@@ -56,6 +62,8 @@ class ClientFilterForm(forms.Form):
         # The roles clients target now: a DISTINCT over every share would grow with them.
         roles = dashboard_roles(coach)
         self.fields["role"].choices = [("", "Any role")] + [(r.pk, r.title) for r in roles]
+        tags = ClientTag.objects.filter(coach=coach).order_by(Lower("name"), "pk")
+        self.fields["tag"].choices = [("", "Any tag")] + [(t.pk, t.name) for t in tags]
 
     def filters(self) -> dict[str, Any]:
         """Valid filters only: a tampered or stale value falls back to no filter."""
@@ -68,6 +76,7 @@ class ClientFilterForm(forms.Form):
             "sort": data.get("sort") or "name",
             "role": data.get("role"),
             "verdict": data.get("verdict") or "",
+            "tag": data.get("tag"),
             "inactive_days": data.get("inactive_days"),
         }
 
@@ -75,7 +84,9 @@ class ClientFilterForm(forms.Form):
         """Whether a filter beyond the search and the sort is set (the folded filters then
         open, so what narrows the list is in view)."""
         filters = self.filters()
-        return any(filters.get(k) not in (None, "") for k in ("role", "verdict", "inactive_days"))
+        return any(
+            filters.get(k) not in (None, "") for k in ("role", "verdict", "tag", "inactive_days")
+        )
 
     def query_string(self) -> str:
         """The current filters for pagination and sort links."""
@@ -174,6 +185,29 @@ class ActionItemForm(forms.Form):
     )
 
 
+class TimelineNoteForm(NoteForm):
+    """A note written from the client's notes timeline: on which of the reports the client
+    shares with the coach (the latest by default); any other id is a form error."""
+
+    report = forms.ChoiceField(
+        label="On which report",
+        error_messages={"invalid_choice": "Choose one of the reports this client shares."},
+    )
+
+    def __init__(self, *args: Any, reports: Sequence[Assessment], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reports = {str(a.pk): a for a in reports}
+        self.fields["report"].choices = [
+            (str(a.pk), f"{a.role.title}, {timezone.localtime(a.submitted_at):%-d %b %Y}")
+            for a in reversed(reports)
+        ]
+        if reports:
+            self.fields["report"].initial = str(reports[-1].pk)
+
+    def chosen_report(self) -> Assessment:
+        return self.reports[self.cleaned_data["report"]]
+
+
 class CalibrationForm:
     """Reads `level-<skill slug>` fields; the service checks skills and levels."""
 
@@ -188,3 +222,18 @@ class CalibrationForm:
             for key, value in self.data.items()
             if key.startswith(self.PREFIX)
         }
+
+
+class TagForm(forms.Form):
+    """A tag's name, to add to a client or to rename a tag (the service trims it and
+    finds the coach's tag of that name in any case)."""
+
+    name = forms.CharField(
+        label="Tag",
+        max_length=TAG_MAX_LENGTH,
+        error_messages={
+            "required": "Give the tag a name.",
+            "max_length": f"Keep a tag to {TAG_MAX_LENGTH} characters.",
+            "null_characters_not_allowed": NULL_CHARACTER_MESSAGE,
+        },
+    )

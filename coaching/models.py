@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.db.models.signals import post_delete
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ COACHES_GROUP = "Coaches"
 INVITATION_DAYS = 14
 NOTE_MAX_LENGTH = 5000
 ACTION_ITEM_MAX_LENGTH = 500
+TAG_MAX_LENGTH = 40
 # No 0/O or 1/I/L: a code read aloud or copied by hand arrives intact.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -87,6 +88,9 @@ class Invitation(models.Model):
         blank=True,
         related_name="invitations",
     )
+    # When the coach cleared its answer (accepted, declined, expired) from their attention
+    # queue; None while it is news to them.
+    coach_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -211,6 +215,13 @@ class CoachRelationship(models.Model):
         max_digits=4, decimal_places=1, null=True, blank=True, editable=False
     )
     last_activity = models.DateTimeField(null=True, blank=True, editable=False)
+    # For the coach's attention queue: when they last opened this client (a report shared
+    # after that is new to them), when they last nudged the client by email, and when they
+    # cleared the notice of a revoked consent.
+    coach_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    nudged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revocation_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    tags = models.ManyToManyField("ClientTag", blank=True, related_name="relationships")
 
     objects = RelationshipQuerySet.as_manager()
 
@@ -253,6 +264,26 @@ class CoachRelationship(models.Model):
         if kind == "education":
             return f"{name} needed"
         return f"{name}: {amount} level{'s' if size != 1 else ''} short"
+
+
+class ClientTag(models.Model):
+    """A coach's own label for a group of clients ("cohort spring 2027", "career change"):
+    the dashboard and the cohort view filter by it. Clients never see tags."""
+
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_tags"
+    )
+    name = models.CharField(max_length=TAG_MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "coach", name="one_tag_name_per_coach_any_case"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class SharedAssessment(models.Model):

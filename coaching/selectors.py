@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.utils import timezone
 
@@ -15,9 +16,11 @@ from assessments.models import Assessment
 from assessments.scoring import LEVEL_NAMES
 from coaching.models import (
     Calibration,
+    ClientTag,
     CoachNote,
     CoachRelationship,
     Invitation,
+    RelationshipQuerySet,
     SharedAssessment,
 )
 from roles.models import Role
@@ -74,6 +77,15 @@ def relationship_for_client(client: AbstractBaseUser, pk: int) -> CoachRelations
     )
 
 
+class DashboardRows(RelationshipQuerySet):
+    """The dashboard's rows: read as a page, each comes with its tags (one query for the
+    page, prefetched); streamed with iterator() (the CSV, which shows no tags) they come
+    without, so the stream needs no chunks and runs one query however long it is."""
+
+    def iterator(self, chunk_size: int | None = None) -> Iterator[CoachRelationship]:
+        return QuerySet.iterator(self.prefetch_related(None), chunk_size)
+
+
 # The first requirement of a report is its top gap: the report lists requirements in the
 # order of gaps, met ones last (DESIGN.md, "The report as data").
 TOP_GAP = "latest_assessment__report__requirements__0__"
@@ -87,14 +99,17 @@ def clients_dashboard(
     verdict: str = "",
     inactive_days: int | None = None,
     q: str = "",
+    tag: int | None = None,
 ) -> QuerySet[CoachRelationship]:
     """The coach's active clients with their latest shared result, in one query: the
     results are columns of the relationship (kept by RelationshipQuerySet.refresh_results),
     so any sort or filter is on the coach's rows alone. The top gap is read from the latest
     report's first requirement, for the rows fetched only. `q` matches every word against
-    the name or the email."""
+    the name or the email; `tag` is one of the coach's tags (ClientFilterForm offers no
+    other). Rows read as a page come with their tags in one more query (DashboardRows)."""
     clients = (
-        CoachRelationship.objects.active()
+        DashboardRows(CoachRelationship)
+        .active()
         .filter(coach=coach)
         .select_related("client")
         .annotate(
@@ -117,10 +132,15 @@ def clients_dashboard(
         clients = clients.filter(latest_role_id=role)
     if verdict:
         clients = clients.filter(latest_verdict=verdict)
+    if tag is not None:
+        clients = clients.filter(tags__pk=tag)
     if inactive_days is not None:
         since = timezone.now() - timedelta(days=inactive_days)
         clients = clients.filter(Q(last_activity__lt=since) | Q(last_activity__isnull=True))
-    return clients.order_by(*DASHBOARD_SORTS.get(sort, DASHBOARD_SORTS["name"]))
+    tags = Prefetch("tags", queryset=ClientTag.objects.order_by(Lower("name"), "pk"))
+    return clients.prefetch_related(tags).order_by(
+        *DASHBOARD_SORTS.get(sort, DASHBOARD_SORTS["name"])
+    )
 
 
 def dashboard_roles(coach: AbstractBaseUser) -> QuerySet[Role]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from assessments.models import Assessment
@@ -19,14 +19,16 @@ from coaching.models import (
     COACHES_GROUP,
     INVITATION_DAYS,
     NOTE_MAX_LENGTH,
+    TAG_MAX_LENGTH,
     ActionItem,
     Calibration,
+    ClientTag,
     CoachNote,
     CoachRelationship,
     Invitation,
     SharedAssessment,
 )
-from coaching.tasks import invitation_mail_queue, note_notice_queue
+from coaching.tasks import invitation_mail_queue, note_notice_queue, nudge_mail_queue
 
 
 class CoachingError(ValueError):
@@ -286,6 +288,20 @@ def relationship_revoke(*, relationship: CoachRelationship) -> None:
         relationship.save(update_fields=["revoked_at"])
 
 
+def client_seen_by_coach(*, coach: AbstractBaseUser, client_id: int) -> None:
+    """The coach has opened this client (their session view or a report): a report shared
+    before now is no longer new in their attention queue. One UPDATE, which changes
+    something (and so drops the coach's kept queue) only when a report was new."""
+    newly_seen = (
+        CoachRelationship.objects.active()
+        .filter(coach=coach, client_id=client_id)
+        .filter(last_activity__gt=Coalesce("coach_seen_at", "created_at"))
+        .update(coach_seen_at=timezone.now())
+    )
+    if newly_seen:
+        data_changed(coach_key(coach.pk))
+
+
 def shares_for_new_submission(*, assessment: Assessment) -> None:
     """A new submission is shared at once with every coach the owner lets see all."""
     if assessment.owner_id is None or assessment.is_draft:
@@ -479,3 +495,189 @@ def action_item_delete(*, item: ActionItem) -> None:
     relationship = item.relationship
     item.delete()
     _items_changed(relationship)
+
+
+# --- tags -------------------------------------------------------------------------------
+
+# Enough for any real grouping of clients; a cap keeps the dashboard's tag filter a list a
+# person can read.
+TAGS_PER_COACH = 100
+
+
+def _tag_name(name: str) -> str:
+    """A tag's name as kept: spaces trimmed and runs of them made one."""
+    name = " ".join(name.split())
+    if not name:
+        raise CoachingError("Give the tag a name.")
+    if len(name) > TAG_MAX_LENGTH:
+        raise CoachingError(f"Keep a tag to {TAG_MAX_LENGTH} characters.")
+    return name
+
+
+def _coach_tag_named(coach: AbstractBaseUser, name: str) -> ClientTag | None:
+    # Lowered by the database on both sides, as the unique constraint lowers it, so "Été"
+    # and "été" are one tag wherever the database says they are.
+    return (
+        ClientTag.objects.filter(coach=coach)
+        .alias(lowered=Lower("name"))
+        .filter(lowered=Lower(Value(name)))
+        .first()
+    )
+
+
+def _check_tag_owner(coach: AbstractBaseUser, *objects: CoachRelationship | ClientTag) -> None:
+    # The views look both up by the coach already; a service called with another coach's
+    # object refuses all the same.
+    if any(obj.coach_id != coach.pk for obj in objects):
+        raise CoachingError("This is not one of your clients or tags.")
+
+
+@transaction.atomic
+def tag_add(*, coach: AbstractBaseUser, relationship: CoachRelationship, name: str) -> ClientTag:
+    """Tag a client: the coach's tag of that name in any case, or a new one. Tagging a
+    client twice with one tag changes nothing."""
+    _check_tag_owner(coach, relationship)
+    if not relationship.is_active:
+        raise CoachingError("This client no longer shares anything with you.")
+    name = _tag_name(name)
+    tag = _coach_tag_named(coach, name)
+    if tag is None:
+        if ClientTag.objects.filter(coach=coach).count() >= TAGS_PER_COACH:
+            raise CoachingError(
+                f"You have {TAGS_PER_COACH} tags, the most there can be: reuse one, or delete "
+                "one you no longer need in the cohort view's “Manage tags”."
+            )
+        try:
+            with transaction.atomic():
+                tag = ClientTag.objects.create(coach=coach, name=name)
+        except IntegrityError:  # made at the same moment in another request
+            tag = _coach_tag_named(coach, name)
+            if tag is None:
+                raise CoachingError("Could not add the tag just now; please try again.") from None
+    relationship.tags.add(tag)
+    data_changed(coach_key(coach.pk))
+    return tag
+
+
+@transaction.atomic
+def tag_remove(*, coach: AbstractBaseUser, relationship: CoachRelationship, tag: ClientTag) -> None:
+    """Take a tag off a client; the tag stays, for other clients and for later."""
+    _check_tag_owner(coach, relationship, tag)
+    relationship.tags.remove(tag)
+    data_changed(coach_key(coach.pk))
+
+
+@transaction.atomic
+def tag_rename(*, coach: AbstractBaseUser, tag: ClientTag, name: str) -> ClientTag:
+    """A new name for a tag, on every client it is on. A name another of the coach's tags
+    has (in any case) is refused: merging two groups is for the coach to do by hand."""
+    _check_tag_owner(coach, tag)
+    name = _tag_name(name)
+    same = _coach_tag_named(coach, name)
+    if same is not None and same.pk != tag.pk:
+        raise CoachingError(f"You already have a tag named “{same.name}”.")
+    tag.name = name
+    try:
+        with transaction.atomic():
+            tag.save(update_fields=["name"])
+    except IntegrityError:
+        raise CoachingError(f"You already have a tag named “{name}”.") from None
+    data_changed(coach_key(coach.pk))
+    return tag
+
+
+@transaction.atomic
+def tag_delete(*, coach: AbstractBaseUser, tag: ClientTag) -> None:
+    """Delete a tag and take it off every client; the clients stay."""
+    _check_tag_owner(coach, tag)
+    tag.delete()
+    data_changed(coach_key(coach.pk))
+
+
+# --- attention queue --------------------------------------------------------------------
+# What these change shows in the attention queue only (coaching/attention.py), which is kept
+# under the coach's version: each bumps it. update() sends no signal.
+
+# One nudge a week at most: more would be nagging on the coach's behalf.
+NUDGE_DAYS = 7
+
+
+@transaction.atomic
+def client_nudge(*, relationship: CoachRelationship, url: str) -> None:
+    """Mail the client of an active relationship, from their coach, suggesting they retake
+    their self-assessment (`url`: their assessments page). Once in NUDGE_DAYS at most: the
+    claim is one conditional UPDATE, so a double submit or two tabs send one mail."""
+    now = timezone.now()
+    claimed = (
+        CoachRelationship.objects.active()
+        .filter(pk=relationship.pk)
+        .exclude(nudged_at__gt=now - timedelta(days=NUDGE_DAYS))  # never nudged, or long ago
+        .update(nudged_at=now)
+    )
+    if not claimed:
+        last = (
+            CoachRelationship.objects.filter(pk=relationship.pk)
+            .values_list("nudged_at", flat=True)
+            .first()
+        )
+        if last is None:
+            raise CoachingError("This client no longer shares anything with you.")
+        last = timezone.localtime(last)
+        again = last + timedelta(days=NUDGE_DAYS)
+        raise CoachingError(
+            f"You already nudged this client on {last.day} {last:%b %Y}: one nudge a week "
+            f"at most, the next from {again.day} {again:%b %Y}."
+        )
+    relationship.nudged_at = now
+    data_changed(coach_key(relationship.coach_id))
+    nudge_mail_queue(relationship_id=relationship.pk, url=url)
+
+
+def invitation_dismiss(*, invitation: Invitation) -> None:
+    """The coach clears an answered or expired invitation from their queue. Clearing it
+    twice is harmless; an open or cancelled one has nothing to clear."""
+    state = invitation.state
+    if state not in ("accepted", "declined", "expired", "revoked"):
+        raise CoachingError("This invitation has no answer to clear yet.")
+    Invitation.objects.filter(pk=invitation.pk).update(coach_seen_at=timezone.now())
+    data_changed(coach_key(invitation.coach_id))
+
+
+def revocation_dismiss(*, relationship: CoachRelationship) -> None:
+    """The former coach acknowledges that the client revoked their consent."""
+    if relationship.revoked_at is None:
+        raise CoachingError("This client still shares with you.")
+    CoachRelationship.objects.filter(pk=relationship.pk).update(revocation_seen_at=timezone.now())
+    data_changed(coach_key(relationship.coach_id))
+
+
+def submissions_seen_all(*, coach: AbstractBaseUser, until: datetime) -> int:
+    """Every new submission the coach's queue showed at `until` marked seen at once (a
+    coach back from holiday, a cohort that all submitted on one day). A report shared
+    after `until` stays new: the coach has not seen it listed. One UPDATE."""
+    seen = (
+        CoachRelationship.objects.active()
+        .filter(coach=coach, last_activity__lte=until)
+        .filter(last_activity__gt=Coalesce("coach_seen_at", "created_at"))
+        .update(coach_seen_at=timezone.now())
+    )
+    data_changed(coach_key(coach.pk))
+    return seen
+
+
+def invitation_news_dismiss_all(*, coach: AbstractBaseUser, until: datetime) -> int:
+    """Every answer to an invitation, expiry and revoked consent that happened by `until`
+    cleared from the coach's queue; anything later stays. Two UPDATEs."""
+    now = timezone.now()
+    answered = Q(
+        status__in=[Invitation.Status.ACCEPTED, Invitation.Status.DECLINED],
+        responded_at__lte=until,
+    )
+    expired = Q(status=Invitation.Status.PENDING, expires_at__lte=until)
+    invitations = Invitation.objects.filter(coach=coach).filter(answered | expired)
+    revoked = CoachRelationship.objects.filter(
+        coach=coach, revoked_at__lte=until, revocation_seen_at__isnull=True
+    )
+    cleared = invitations.update(coach_seen_at=now) + revoked.update(revocation_seen_at=now)
+    data_changed(coach_key(coach.pk))
+    return cleared

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from assessments import report as report_views
@@ -266,26 +267,39 @@ def _progress(latest: Assessment, previous: Assessment) -> report_views.Progress
     )
 
 
-def _last_notes(relationship: CoachRelationship, coach: AbstractBaseUser) -> list[SessionNote]:
-    """The coach's newest notes on any report the client shares with them now."""
+def notes_timeline(
+    relationship: CoachRelationship, *, coach: AbstractBaseUser, visibility: str = ""
+) -> QuerySet[CoachNote]:
+    """The coach's notes on any report the client shares with them now, newest first
+    (all, or the shared or the private ones): the session view's last notes and the
+    client's notes timeline."""
     notes = (
         CoachNote.objects.filter(coach=coach, assessment__coach_shares__relationship=relationship)
         .select_related("assessment__role")
         .defer("assessment__report", "assessment__snapshot", "assessment__answers_frozen")
-        .order_by("-created_at", "-pk")[:LAST_NOTES]
+        .order_by("-created_at", "-pk")
     )
-    return [
-        SessionNote(
-            pk=note.pk,
-            text=note.text,
-            shared=note.visibility == CoachNote.Visibility.SHARED,
-            created_at=note.created_at,
-            edited_at=note.edited_at,
-            report_pk=note.assessment_id,
-            report_label=f"{note.assessment.role.title}, {_day(note.assessment.submitted_at)}",
-        )
-        for note in notes
-    ]
+    if visibility in CoachNote.Visibility.values:
+        notes = notes.filter(visibility=visibility)
+    return notes
+
+
+def session_note(note: CoachNote) -> SessionNote:
+    """A note as the coach's pages show it: read from a notes_timeline() row."""
+    return SessionNote(
+        pk=note.pk,
+        text=note.text,
+        shared=note.visibility == CoachNote.Visibility.SHARED,
+        created_at=note.created_at,
+        edited_at=note.edited_at,
+        report_pk=note.assessment_id,
+        report_label=f"{note.assessment.role.title}, {_day(note.assessment.submitted_at)}",
+    )
+
+
+def _last_notes(relationship: CoachRelationship, coach: AbstractBaseUser) -> list[SessionNote]:
+    """The coach's newest notes on any report the client shares with them now."""
+    return [session_note(n) for n in notes_timeline(relationship, coach=coach)[:LAST_NOTES]]
 
 
 def _day(moment: Any) -> str:

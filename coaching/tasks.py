@@ -1,5 +1,6 @@
-"""Invitation mail, sent by a worker: an SMTP server that is down never fails the coach's
-request, and the invitation records whether its mail went out (docs/operations.md)."""
+"""Mail, sent by a worker (invitations, notices of shared notes, nudges): an SMTP server
+that is down never fails the coach's request, and the invitation records whether its mail
+went out (docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from careerpath.celery import enqueue
-from coaching.models import CoachNote, Invitation
+from coaching.models import CoachNote, CoachRelationship, Invitation
 
 logger = logging.getLogger(__name__)
 
@@ -141,3 +142,49 @@ def send_note_notice_mail(note_id: int, url: str) -> None:
 def note_notice_queue(*, note_id: int, url: str) -> None:
     """Queue the notice of a newly shared note, after the note is committed."""
     enqueue(send_note_notice_mail, note_id, url)
+
+
+# --- the nudge to retake (the attention queue) ------------------------------------------
+
+
+def nudge_message(relationship: CoachRelationship, url: str) -> EmailMessage:
+    """From the coach by name: retake the self-assessment (for the role of the latest
+    shared report, if any), with the link to the client's assessments."""
+    coach = display_name(relationship.coach)
+    role = relationship.latest_role.title if relationship.latest_role else ""
+    context = {
+        "coach": coach,
+        "client_name": relationship.client.get_full_name(),
+        "role": role,
+        "url": url,
+    }
+    return EmailMessage(
+        subject=f"{coach} suggests you retake your careerpath self-assessment",
+        body=render_to_string("coaching/nudge_email.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[relationship.client.email],
+    )
+
+
+@shared_task(ignore_result=True)
+def send_nudge_mail(relationship_id: int, url: str) -> None:
+    """Mail the nudge if the client still shares with the coach when the worker gets to
+    it. A mail that cannot be sent is logged, not retried: a nudge is a suggestion, and
+    the coach sees when they sent it."""
+    relationship = (
+        CoachRelationship.objects.active()
+        .select_related("coach", "client", "latest_role")
+        .filter(pk=relationship_id)
+        .first()
+    )
+    if relationship is None or not relationship.client.email:
+        return  # revoked meanwhile, or no address to write to
+    try:
+        nudge_message(relationship, url).send()
+    except Exception as exc:
+        logger.warning("Relationship %s: nudge mail not sent: %s", relationship_id, _describe(exc))
+
+
+def nudge_mail_queue(*, relationship_id: int, url: str) -> None:
+    """Queue the nudge of a client, after the nudge is recorded."""
+    enqueue(send_nudge_mail, relationship_id, url)

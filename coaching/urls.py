@@ -14,6 +14,7 @@ urlpatterns = [
     path("clients/<int:pk>/", views.client_detail, name="client"),
     path("clients/<int:pk>/session/", views.session, name="session"),
     path("clients/<int:pk>/session.pdf", views.session_pdf, name="session_pdf"),
+    path("clients/<int:pk>/notes/", views.notes, name="notes"),
     path("clients/<int:pk>/actions/", views.action_item_add, name="action_item_add"),
     path(
         "clients/<int:pk>/actions/<int:item_pk>/delete/",
@@ -39,6 +40,32 @@ urlpatterns = [
         name="note_delete",
     ),
     path("reports/<uuid:pk>/calibration/", views.calibrate, name="calibrate"),
+    # attention queue
+    path("attention/", views.attention, name="attention"),
+    path("attention/<slug:group>/clear/", views.attention_clear_all, name="attention_clear_all"),
+    path("attention/clients/<int:pk>/seen/", views.attention_seen, name="attention_seen"),
+    path("attention/clients/<int:pk>/nudge/", views.attention_nudge, name="attention_nudge"),
+    path(
+        "attention/invitations/<int:pk>/dismiss/",
+        views.attention_invitation_dismiss,
+        name="attention_invitation_dismiss",
+    ),
+    path(
+        "attention/revocations/<int:pk>/dismiss/",
+        views.attention_revocation_dismiss,
+        name="attention_revocation_dismiss",
+    ),
+    # cohort and tags
+    path("cohort/", views.cohort, name="cohort"),
+    path("cohort.csv", views.cohort_csv, name="cohort_csv"),
+    path("clients/<int:pk>/tags/", views.client_tag_add, name="client_tag_add"),
+    path(
+        "clients/<int:pk>/tags/<int:tag_pk>/remove/",
+        views.client_tag_remove,
+        name="client_tag_remove",
+    ),
+    path("tags/<int:pk>/rename/", views.tag_rename_view, name="tag_rename"),
+    path("tags/<int:pk>/delete/", views.tag_delete_view, name="tag_delete"),
     # the client's side
     path("join/", views.join, name="join"),
     path("invitation/<token:token>/", views.invitation, name="invitation"),

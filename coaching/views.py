@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -13,10 +14,13 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
 
 from accounts.throttling import client_address, join_code_throttle, throttled_response
 from assessments import report as report_views
@@ -25,7 +29,9 @@ from assessments.models import Assessment
 from assessments.viewpoint import named
 from assessments.views import pace_asked, pdf_download, report_context
 from careerpath.page_cache import coach_key, private_page
+from coaching import cohort as cohorts
 from coaching import selectors
+from coaching.attention import QUIET_DAYS_CHOICES, attention_queue, quiet_days_from
 from coaching.forms import (
     ActionItemForm,
     CalibrationForm,
@@ -34,8 +40,17 @@ from coaching.forms import (
     InvitationCodeForm,
     InviteForm,
     NoteForm,
+    TagForm,
+    TimelineNoteForm,
 )
-from coaching.models import INVITATION_DAYS, ActionItem, CoachNote, CoachRelationship, Invitation
+from coaching.models import (
+    INVITATION_DAYS,
+    ActionItem,
+    ClientTag,
+    CoachNote,
+    CoachRelationship,
+    Invitation,
+)
 from coaching.services import (
     NOT_YOURS,
     CoachingError,
@@ -43,11 +58,15 @@ from coaching.services import (
     action_item_create,
     action_item_delete,
     calibration_save,
+    client_nudge,
+    client_seen_by_coach,
     invitation_accept,
     invitation_cancel,
     invitation_create,
     invitation_decline,
+    invitation_dismiss,
     invitation_mail_retry,
+    invitation_news_dismiss_all,
     invitation_send_again,
     is_coach,
     note_create,
@@ -56,8 +75,14 @@ from coaching.services import (
     notes_mark_seen,
     relationship_revoke,
     relationship_update_scope,
+    revocation_dismiss,
+    submissions_seen_all,
+    tag_add,
+    tag_delete,
+    tag_remove,
+    tag_rename,
 )
-from coaching.session import session_for_coach
+from coaching.session import notes_timeline, session_for_coach, session_note
 
 CLIENTS_PER_PAGE = 25
 INVITATIONS_PER_PAGE = 25
@@ -162,7 +187,8 @@ def _one_decimal(value: object) -> str:
 @require_http_methods(["GET", "POST"])
 @coach_required
 def invite(request: HttpRequest) -> HttpResponse:
-    form = InviteForm(request.POST or None)
+    # "Invite again" from the attention queue fills in the address of a declined one.
+    form = InviteForm(request.POST or None, initial={"email": request.GET.get("email", "")[:254]})
     if request.method == "POST" and form.is_valid():
         invitation = invitation_create(
             coach=request.user,
@@ -262,6 +288,7 @@ def _coach_report_context(request: HttpRequest, assessment: Assessment) -> dict[
 @coach_required
 def coach_report(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     assessment = _get_shared_for_coach(request, pk)
+    client_seen_by_coach(coach=request.user, client_id=assessment.owner_id)
     return render(request, "coaching/report.html", _coach_report_context(request, assessment))
 
 
@@ -338,16 +365,18 @@ def note_edit(request: HttpRequest, pk: uuid.UUID, note_pk: int) -> HttpResponse
             )
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect(f"{reverse('coaching:report', args=[pk])}#note-{note.pk}")
+    back = _back_to_timeline(request, note)
+    return redirect(f"{back or reverse('coaching:report', args=[pk])}#note-{note.pk}")
 
 
 @require_POST
 @coach_required
 def note_delete_view(request: HttpRequest, pk: uuid.UUID, note_pk: int) -> HttpResponse:
     note = _get_note_for_coach(request, pk, note_pk)
+    back = _back_to_timeline(request, note)
     note_delete(note=note)
     messages.success(request, "Note deleted.")
-    return redirect(f"{reverse('coaching:report', args=[pk])}#notes")
+    return redirect(back or f"{reverse('coaching:report', args=[pk])}#notes")
 
 
 @require_POST
@@ -366,6 +395,285 @@ def calibrate(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     else:
         messages.success(request, f"Your view of {saved} skill{'s' if saved != 1 else ''} saved.")
     return redirect(f"{reverse('coaching:report', args=[assessment.pk])}#calibration")
+
+
+# --- attention queue ------------------------------------------------------------------
+# Not part of the kept dashboard page, which the dashboard loads it into (htmx): the queue
+# also follows a client's drafts and the clock, which bump no version of the coach's, so it
+# is kept on its own for a minute at most.
+
+
+def _attention_render(request: HttpRequest, *, acted_on: str = "") -> HttpResponse:
+    """The queue: the whole page, or for htmx its section, a few items per group on the
+    dashboard, every item on the full page (`where=page`). After an action on the group
+    `acted_on`, the page's messages come along (out of band) saying what was done, and the
+    keyboard focus goes to that group's heading (or the queue, if the group is gone)."""
+    data = request.POST if request.method == "POST" else request.GET
+    full = not request.htmx or data.get("where") == "page"
+    queue = attention_queue(
+        request.user, quiet_days=quiet_days_from(data.get("quiet_days")), full=full
+    )
+    focus = ""
+    if acted_on:
+        focus = acted_on if any(g.slug == acted_on for g in queue.shown) else "attention"
+    context = {
+        "queue": queue,
+        "quiet_choices": QUIET_DAYS_CHOICES,
+        "after_action": bool(acted_on),
+        "focus": focus,
+    }
+    template = "coaching/_attention.html" if request.htmx else "coaching/attention.html"
+    return render(request, template, context)
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+@private_page(_coach_versions)
+@coach_required
+def attention(request: HttpRequest) -> HttpResponse:
+    """Kept a minute at most (careerpath/page_cache.py), and dropped at once by what the
+    coach's version covers: a new shared report, an answer to an invitation, a revocation,
+    a calibration, and every action of the queue's own. A client's draft work and the
+    clock show within that minute."""
+    return _attention_render(request)
+
+
+def _attention_done(
+    request: HttpRequest, message: str, *, group: str, error: bool = False
+) -> HttpResponse:
+    """After an action on `group`: htmx gets the queue again, in place, saying what was
+    done; without JavaScript, back to where the coach was (the dashboard or the full page)
+    with it."""
+    (messages.error if error else messages.success)(request, message)
+    if request.htmx:
+        return _attention_render(request, acted_on=group)
+    if request.POST.get("where") == "page":
+        days = quiet_days_from(request.POST.get("quiet_days"))
+        return redirect(f"{reverse('coaching:attention')}?quiet_days={days}")
+    return redirect("coaching:clients")
+
+
+@require_POST
+@coach_required
+def attention_seen(request: HttpRequest, pk: int) -> HttpResponse:
+    relationship = _get_relationship_for_coach(request, pk)
+    client_seen_by_coach(coach=request.user, client_id=relationship.client_id)
+    who = selectors.display_name(relationship.client)
+    return _attention_done(request, f"Marked seen: {who}'s latest report.", group="submissions")
+
+
+@require_POST
+@coach_required
+def attention_nudge(request: HttpRequest, pk: int) -> HttpResponse:
+    relationship = _get_relationship_for_coach(request, pk)
+    url = request.build_absolute_uri(reverse("assessments:mine"))
+    try:
+        client_nudge(relationship=relationship, url=url)
+    except CoachingError as exc:
+        return _attention_done(request, str(exc), group="quiet", error=True)
+    who = selectors.display_name(relationship.client)
+    message = f"Nudge sent: {who} gets an e-mail from you to retake."
+    return _attention_done(request, message, group="quiet")
+
+
+@require_POST
+@coach_required
+def attention_invitation_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("relationship"), pk=pk, coach=request.user
+    )
+    try:
+        invitation_dismiss(invitation=invitation)
+    except CoachingError as exc:
+        return _attention_done(request, str(exc), group="invitations", error=True)
+    return _attention_done(request, "Cleared from your attention queue.", group="invitations")
+
+
+def _list_read_at(raw: str) -> datetime:
+    """When the coach's list was read, from the page's form; now for anything else, and
+    never later than now."""
+    now = timezone.now()
+    try:
+        moment = parse_datetime(raw[:40])
+    except ValueError:  # well formed, not a real moment ("2026-13-45T…")
+        moment = None
+    if moment is None:
+        return now
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return min(moment, now)
+
+
+# What "Mark all seen" and "Dismiss all" clear, and what they say they did.
+CLEAR_ALL = {
+    "submissions": (submissions_seen_all, "Marked seen: {n} new report{s}."),
+    "invitations": (invitation_news_dismiss_all, "Cleared {n} item{s} from your queue."),
+}
+
+
+@require_POST
+@coach_required
+def attention_clear_all(request: HttpRequest, group: str) -> HttpResponse:
+    """A whole group cleared at once, up to when the coach's list was read (`until`, from
+    the page; now when it is missing or garbled)."""
+    if group not in CLEAR_ALL:
+        raise Http404("No such group")
+    clear, done = CLEAR_ALL[group]
+    cleared = clear(coach=request.user, until=_list_read_at(request.POST.get("until", "")))
+    return _attention_done(request, done.format(n=cleared, s=pluralize(cleared)), group=group)
+
+
+@require_POST
+@coach_required
+def attention_revocation_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    # Only the former coach of a revoked consent: an active one has nothing to clear.
+    relationship = get_object_or_404(
+        CoachRelationship, pk=pk, coach=request.user, revoked_at__isnull=False
+    )
+    revocation_dismiss(relationship=relationship)
+    return _attention_done(request, "Cleared from your attention queue.", group="invitations")
+
+
+# --- cohort and tags ----------------------------------------------------------------------
+
+
+def _cohort_tag(request: HttpRequest, tags: list[cohorts.TagChoice]) -> cohorts.TagChoice | None:
+    """The tag asked for (?tag=), None for every client. Anything but one of the coach's
+    tags is a 404, so another coach's tag id tells nothing."""
+    raw = request.GET.get("tag", "").strip()
+    if not raw:
+        return None
+    tag = next((t for t in tags if str(t.pk) == raw), None)
+    if tag is None:
+        raise Http404("No such tag")
+    return tag
+
+
+@require_safe
+@vary_on_headers("HX-Request", "HX-Target")
+@private_page(_coach_versions)  # what it shows (results, tags, names) bumps the coach's
+@coach_required
+def cohort(request: HttpRequest) -> HttpResponse:
+    """The coach's clients, all or one tag's, at a glance (coaching/cohort.py)."""
+    tags = cohorts.coach_tags(request.user)
+    data = cohorts.cohort_for_coach(
+        request.user,
+        tags=tags,
+        tag=_cohort_tag(request, tags),
+        page=request.GET.get("page"),
+        compare=cohorts.compare_ids(request.GET.getlist("compare")),
+    )
+    context = {
+        "cohort": data,
+        "compare_limit": cohorts.COMPARE_LIMIT,
+        "manage_open": request.GET.get("manage") == "1",
+    }
+    if request.htmx and request.htmx.target == "cohort":
+        return render(request, "coaching/_cohort.html", context)
+    return render(request, "coaching/cohort.html", context)
+
+
+@require_safe
+@coach_required
+def cohort_csv(request: HttpRequest) -> HttpResponse:
+    """The cohort's clients, every one of them, with their gaps on the common gap skills."""
+    raw = request.GET.get("tag", "").strip()
+    tag = None
+    if raw:
+        if not (raw.isascii() and raw.isdigit() and len(raw) < 12):  # "²" is a digit too
+            raise Http404("No such tag")
+        tag = get_object_or_404(ClientTag, pk=int(raw), coach=request.user).pk
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="careerpath-cohort.csv"'
+    writer = csv.writer(response)
+    for row in cohorts.cohort_csv_rows(request.user, tag):
+        writer.writerow([csv_cell(value) for value in row])
+    return response
+
+
+def _client_tags_context(relationship: CoachRelationship) -> dict[str, Any]:
+    """The session view's Tags block: the coach's tags, those on this client marked."""
+    name = " ".join(relationship.client.get_full_name().split())
+    tags = cohorts.client_tags(relationship)
+    return {
+        "tags_on": [t for t in tags if t.on],
+        "tags_other": [t for t in tags if not t.on],
+        "tags_who": name or "this client",
+    }
+
+
+def _tags_answer(
+    request: HttpRequest, relationship: CoachRelationship, *, done: str, error: str = ""
+) -> HttpResponse:
+    """htmx gets the Tags block again (a 422 with the reason when refused); without
+    JavaScript, a message and the session view at its tags."""
+    if request.htmx:
+        context = _client_tags_context(relationship) | {
+            "relationship": relationship,
+            "tag_error": error,
+            "tag_done": "" if error else done,
+            "swapped": True,
+        }
+        return render(request, "coaching/_client_tags.html", context, status=422 if error else 200)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(f"{reverse('coaching:session', args=[relationship.pk])}#tags")
+
+
+@require_POST
+@coach_required
+def client_tag_add(request: HttpRequest, pk: int) -> HttpResponse:
+    relationship = _get_relationship_for_coach(request, pk)
+    form = TagForm(request.POST)
+    if not form.is_valid():
+        return _tags_answer(request, relationship, done="", error=" ".join(form.errors["name"]))
+    try:
+        tag = tag_add(coach=request.user, relationship=relationship, **form.cleaned_data)
+    except CoachingError as exc:
+        return _tags_answer(request, relationship, done="", error=str(exc))
+    return _tags_answer(request, relationship, done=f"Tagged “{tag.name}”.")
+
+
+@require_POST
+@coach_required
+def client_tag_remove(request: HttpRequest, pk: int, tag_pk: int) -> HttpResponse:
+    relationship = _get_relationship_for_coach(request, pk)
+    tag = get_object_or_404(ClientTag, pk=tag_pk, coach=request.user)
+    tag_remove(coach=request.user, relationship=relationship, tag=tag)
+    return _tags_answer(request, relationship, done=f"Tag “{tag.name}” removed.")
+
+
+def _manage_tags_url() -> str:
+    return f"{reverse('coaching:cohort')}?manage=1#manage-tags"
+
+
+@require_POST
+@coach_required
+def tag_rename_view(request: HttpRequest, pk: int) -> HttpResponse:
+    tag = get_object_or_404(ClientTag, pk=pk, coach=request.user)
+    old_name = tag.name
+    form = TagForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["name"]))
+        return redirect(_manage_tags_url())
+    try:
+        tag_rename(coach=request.user, tag=tag, **form.cleaned_data)
+    except CoachingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Tag “{old_name}” renamed “{tag.name}”.")
+    return redirect(_manage_tags_url())
+
+
+@require_POST
+@coach_required
+def tag_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    tag = get_object_or_404(ClientTag, pk=pk, coach=request.user)
+    tag_delete(coach=request.user, tag=tag)
+    messages.success(request, f"Tag “{tag.name}” deleted; the clients it was on stay.")
+    return redirect(_manage_tags_url())
 
 
 # --- the client's side ----------------------------------------------------------------
@@ -496,8 +804,10 @@ def coach_scope(request: HttpRequest, pk: int) -> HttpResponse:
 def session(request: HttpRequest, pk: int) -> HttpResponse:
     """The coach's landing page for one client (coaching/session.py)."""
     relationship = _get_relationship_for_coach(request, pk)
+    client_seen_by_coach(coach=request.user, client_id=relationship.client_id)
     context = _session_context(request, relationship)
     context["action_item_form"] = ActionItemForm()
+    context |= _client_tags_context(relationship)  # the page only: the PDF shows no tags
     return render(request, "coaching/session.html", context)
 
 
@@ -632,3 +942,72 @@ def note_read(request: HttpRequest, note_pk: int) -> HttpResponse:
         raise Http404("No such note")
     notes_mark_seen(client=request.user, note_id=note.pk)
     return redirect(f"{reverse('assessments:result', args=[note.assessment_id])}#coach-notes")
+
+
+# --- the notes timeline -------------------------------------------------------------------
+
+NOTES_PER_PAGE = 30
+NOTES_SHOWN = {"": "All notes", "shared": "Shared with the client", "private": "Private"}
+
+
+@require_http_methods(["GET", "POST"])
+@coach_required
+def notes(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every note of the coach's on the client's shared reports, newest first, and a note
+    added on the report the coach picks."""
+    relationship = _get_relationship_for_coach(request, pk)
+    reports = selectors.client_shared_assessments(relationship)
+    form = TimelineNoteForm(request.POST or None, reports=reports)
+    if request.method == "POST":
+        if form.is_valid():
+            return _timeline_note_added(request, relationship, form)
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    shown = request.GET.get("show", "")
+    shown = shown if shown in NOTES_SHOWN else ""
+    timeline = notes_timeline(relationship, coach=request.user, visibility=shown)
+    page = Paginator(timeline, NOTES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "relationship": relationship,
+        "who": relationship.client.get_full_name() or "this client",
+        "form": form,
+        "page": page,
+        "timeline": [session_note(n) for n in page.object_list],
+        "shown": shown,
+        "shown_label": NOTES_SHOWN[shown],
+        "filters": NOTES_SHOWN,
+        "note_form": NoteForm(),
+    }
+    return render(request, "coaching/notes.html", context)
+
+
+def _timeline_note_added(
+    request: HttpRequest, relationship: CoachRelationship, form: TimelineNoteForm
+) -> HttpResponse:
+    try:
+        note_create(
+            assessment=form.chosen_report(),
+            coach=request.user,
+            notice_url_for=lambda n: _note_read_url(request, n),
+            text=form.cleaned_data["text"],
+            visibility=form.cleaned_data["visibility"],
+        )
+    except CoachingError as exc:
+        messages.error(request, str(exc))
+    else:
+        shared = form.cleaned_data["visibility"] == CoachNote.Visibility.SHARED
+        messages.success(request, "Note shared with your client." if shared else "Note saved.")
+    return redirect("coaching:notes", pk=relationship.pk)
+
+
+def _back_to_timeline(request: HttpRequest, note: CoachNote) -> str | None:
+    """Where an edit or a deletion made from the timeline returns: the timeline of the
+    note's client, while the coach still coaches them (else the report, as from there)."""
+    if request.POST.get("back") != "timeline":
+        return None
+    relationship = (
+        CoachRelationship.objects.active()
+        .filter(coach=request.user, client__assessments=note.assessment_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return None if relationship is None else reverse("coaching:notes", args=[relationship])

@@ -361,8 +361,9 @@ def _coach_report_queries(skills: int, earlier: int) -> int:
 
 
 # 1 session, 2 user, 3 whether they are a coach, 4 the shared report, 5 the coach's notes,
-# 6 their calibrations of it, 7 their calibrations of the client's earlier shared reports.
-COACH_REPORT = 7
+# 6 their calibrations of it, 7 their calibrations of the client's earlier shared reports,
+# 8 the client marked seen (their attention queue).
+COACH_REPORT = 8
 
 
 def test_the_coach_report_queries_stay_flat_in_skills_and_earlier_reports() -> None:

@@ -560,9 +560,11 @@ def thousand(roles: SimpleNamespace) -> SimpleNamespace:
 #  2. the user
 #  3. is the user a coach (the "Coaches" group; cached on the user for the page)
 #  4. the roles for the role filter (ClientFilterForm)
-#  5. the number of matching clients (paginator)
-#  6. one page of clients, each with its latest shared result, in one query
-DASHBOARD_QUERIES = 6
+#  5. the coach's tags for the tag filter (ClientFilterForm)
+#  6. the number of matching clients (paginator)
+#  7. one page of clients, each with its latest shared result, in one query
+#  8. the tags of the clients on that page (prefetched, one query for the page)
+DASHBOARD_QUERIES = 8
 
 
 @pytest.mark.parametrize(
@@ -609,8 +611,9 @@ def test_pagination_links_keep_the_filters(thousand: SimpleNamespace) -> None:
     assert 'href="?sort=-readiness&amp;verdict=ready&page=2"' in page
 
 
-# The client list as CSV: session, user, coach check, role choices, the clients (streamed).
-CSV_QUERIES = 5
+# The client list as CSV: session, user, coach check, role choices, tag choices, the
+# clients (streamed, without their tags).
+CSV_QUERIES = 6
 
 
 def test_client_list_csv_has_a_row_per_client_of_a_thousand(thousand: SimpleNamespace) -> None:

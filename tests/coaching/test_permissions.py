@@ -19,6 +19,7 @@ from assessments.services import Owner, assessment_retake
 from coaching.models import (
     ActionItem,
     Calibration,
+    ClientTag,
     CoachNote,
     CoachRelationship,
     Invitation,
@@ -65,6 +66,8 @@ TABLE: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("coaching:client", "get"):             (404, 200,     404,       404,     404, LOGIN, 404),
     ("coaching:session", "get"):            (404, 200,     404,       404,     404, LOGIN, 404),
     ("coaching:session_pdf", "get"):        (404, 200,     404,       404,     404, LOGIN, 404),
+    ("coaching:notes", "get"):              (404, 200,     404,       404,     404, LOGIN, 404),
+    ("coaching:notes", "post"):             (404, 302,     404,       404,     404, LOGIN, 404),
     ("coaching:report", "get"):             (404, 200,     404,       404,     404, LOGIN, 404),
     ("coaching:report_csv", "get"):         (404, 200,     404,       404,     404, LOGIN, 404),
     ("coaching:report_pdf", "get"):         (404, 200,     404,       404,     404, LOGIN, 404),
@@ -79,6 +82,23 @@ TABLE: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("coaching:action_item_add", "post"):   (404, 302,     404,       404,     404, LOGIN, 404),
     ("coaching:action_item_delete", "post"): (404, 302,    404,       404,     404, LOGIN, 404),
     ("coaching:action_item_done", "post"):  (302, 404,     404,       404,     404, LOGIN, 404),
+    # attention queue: the coach's own; its actions on that coach's clients and invitations
+    ("coaching:attention", "get"):          (404, 200,     200,       200,     404, LOGIN, 404),
+    ("coaching:attention_seen", "post"):    (404, 302,     404,       404,     404, LOGIN, 404),
+    ("coaching:attention_nudge", "post"):   (404, 302,     404,       404,     404, LOGIN, 404),
+    # clearing a whole group: every coach their own (nothing to clear here for the others)
+    ("coaching:attention_clear_all", "post"): (404, 302,   302,       302,     404, LOGIN, 404),
+    # world.invitation is still open: its coach is told there is nothing to clear yet
+    ("coaching:attention_invitation_dismiss", "post"): (404, REFUSED, 404, 404, 404, LOGIN, 404),
+    # a revoked consent: only its former coach clears it
+    ("coaching:attention_revocation_dismiss", "post"): (404, 404, 404, 302,    404, LOGIN, 404),
+    # cohort and tags: the coach's own cohort; tags on that coach's clients, that coach's tags
+    ("coaching:cohort", "get"):             (404, 200,     200,       200,     404, LOGIN, 404),
+    ("coaching:cohort_csv", "get"):         (404, 200,     200,       200,     404, LOGIN, 404),
+    ("coaching:client_tag_add", "post"):    (404, 302,     404,       404,     404, LOGIN, 404),
+    ("coaching:client_tag_remove", "post"): (404, 302,     404,       404,     404, LOGIN, 404),
+    ("coaching:tag_rename", "post"):        (404, 302,     404,       404,     404, LOGIN, 404),
+    ("coaching:tag_delete", "post"):        (404, 302,     404,       404,     404, LOGIN, 404),
     # the link in the mail about a shared note: only the report's owner
     ("coaching:note_read", "get"):          (302, 404,     404,       404,     404, LOGIN, 404),
     # the client's side: every user may be someone's client
@@ -170,6 +190,7 @@ def world() -> SimpleNamespace:
         ),
         item=ActionItem.objects.create(relationship=relationship, text="Read chapter 3."),
         revoked_item=ActionItem.objects.create(relationship=revoked, text="From before."),
+        tag=_tagged(relationship, "Spring cohort"),
         users={
             "owner": owner,
             "coach": coach,
@@ -182,7 +203,23 @@ def world() -> SimpleNamespace:
     )
 
 
+def _tagged(relationship: CoachRelationship, name: str) -> ClientTag:
+    """A tag of the relationship's coach, on that client."""
+    tag = ClientTag.objects.create(coach=relationship.coach, name=name)
+    relationship.tags.add(tag)
+    return tag
+
+
 def _args(name: str, actor: str, world: SimpleNamespace) -> list[Any]:
+    # cohort and tags: each coach tags their own relationship with the owner (the revoked
+    # coach's is revoked); the tag is the consenting coach's.
+    if name == "coaching:client_tag_add":
+        return [(world.revoked if actor == "coach_revoked" else world.relationship).pk]
+    if name == "coaching:client_tag_remove":
+        relationship = world.revoked if actor == "coach_revoked" else world.relationship
+        return [relationship.pk, world.tag.pk]
+    if name in ("coaching:tag_rename", "coaching:tag_delete"):
+        return [world.tag.pk]
     if name == "coaching:action_item_delete":
         # Each coach tries an item of their own relationship with the owner, as above.
         if actor == "coach_revoked":
@@ -197,6 +234,9 @@ def _args(name: str, actor: str, world: SimpleNamespace) -> list[Any]:
         "coaching:session",
         "coaching:session_pdf",
         "coaching:action_item_add",
+        "coaching:notes",
+        "coaching:attention_seen",
+        "coaching:attention_nudge",
     ):
         # Each coach asks for their own relationship with the owner (the revoked coach's
         # is revoked); whoever has none asks for the consenting coach's.
@@ -204,6 +244,12 @@ def _args(name: str, actor: str, world: SimpleNamespace) -> list[Any]:
         return [relationship.pk]
     if name in ("coaching:coach_revoke", "coaching:coach_scope"):
         return [world.relationship.pk]
+    if name == "coaching:attention_clear_all":
+        return ["submissions"]
+    if name == "coaching:attention_revocation_dismiss":
+        return [world.revoked.pk]
+    if name == "coaching:attention_invitation_dismiss":
+        return [world.invitation.pk]
     if name in (
         "coaching:invitation_cancel",
         "coaching:invitation_resend",
@@ -223,7 +269,14 @@ def _data(name: str, world: SimpleNamespace) -> dict[str, str]:
     return {
         "coaching:invite": {"email": ""},
         "coaching:note_add": {"text": "Strong on SQL.", "visibility": "shared"},
+        "coaching:notes": {
+            "text": "Strong on SQL.",
+            "visibility": "shared",
+            "report": str(world.assessment.pk),
+        },
         "coaching:note_edit": {"text": "Strong on SQL, after all.", "visibility": "private"},
+        "coaching:client_tag_add": {"name": "Career change"},
+        "coaching:tag_rename": {"name": "Autumn cohort"},
         "coaching:calibrate": {"level-python": "4", "level-sql": "0"},
         "coaching:action_item_add": {"text": "Read chapter 3.", "due_date": "2026-12-24"},
         "coaching:join": {"code": world.invitation.code},
@@ -236,10 +289,20 @@ def _data(name: str, world: SimpleNamespace) -> dict[str, str]:
 def _state() -> list[list[tuple]]:
     """Everything an actor could change through these URLs."""
     return [
-        list(Invitation.objects.order_by("pk").values_list("pk", "status", "client_id")),
+        list(
+            Invitation.objects.order_by("pk").values_list(
+                "pk", "status", "client_id", "coach_seen_at"
+            )
+        ),
         list(
             CoachRelationship.objects.order_by("pk").values_list(
-                "pk", "coach_id", "client_id", "scope", "revoked_at"
+                "pk",
+                "coach_id",
+                "client_id",
+                "scope",
+                "revoked_at",
+                "nudged_at",
+                "revocation_seen_at",
             )
         ),
         list(
@@ -249,6 +312,12 @@ def _state() -> list[list[tuple]]:
         list(ActionItem.objects.order_by("pk").values_list("pk", "text", "done_at")),
         list(Calibration.objects.order_by("pk").values_list("pk", "skill", "level")),
         list(ShareLink.objects.order_by("pk").values_list("pk", "revoked_at")),
+        list(ClientTag.objects.order_by("pk").values_list("pk", "coach_id", "name")),
+        list(
+            CoachRelationship.tags.through.objects.order_by("pk").values_list(
+                "coachrelationship_id", "clienttag_id"
+            )
+        ),
         list(Assessment.objects.order_by("pk").values_list("pk", "status", "readiness")),
     ]
 

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.signing_in import PASSWORD, signed_in
 from tests.factories import (
     make_category,
     make_coach,
@@ -20,20 +21,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "lovelace-Engine-1843"
 ITEM = "Finish the distributed model-serving course, chapters 3 to 5, with the exercises"
-
-
-def _signed_in(browser: Browser, base_url: str, email: str, width: int) -> Page:
-    context = browser.new_context(viewport={"width": width, "height": 844})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return page
 
 
 def _no_sideways_scroll(page: Page, width: int) -> None:
@@ -63,7 +51,7 @@ def test_an_action_item_goes_from_coach_to_client_and_back_done(
     make_submitted_assessment(role=role, owner=client, levels={"serving": 1})
     session_url = f"{live_server.url}{reverse('coaching:session', args=[relationship.pk])}"
 
-    coach_page = _signed_in(browser, live_server.url, "cora@example.com", width)
+    coach_page = signed_in(browser, live_server.url, "cora@example.com", width)
     coach_page.goto(session_url)
     form = coach_page.get_by_test_id("action-item-form")
     form.get_by_label("New action item").fill(ITEM)
@@ -76,7 +64,7 @@ def test_an_action_item_goes_from_coach_to_client_and_back_done(
     expect(item).to_have_attribute("data-state", "open")
     _no_sideways_scroll(coach_page, width)
 
-    client_page = _signed_in(browser, live_server.url, "maximiliana@example.com", width)
+    client_page = signed_in(browser, live_server.url, "maximiliana@example.com", width)
     client_page.goto(f"{live_server.url}{reverse('coaching:my_coaches')}")
     open_item = client_page.get_by_test_id("open-item")
     expect(open_item).to_contain_text(ITEM)

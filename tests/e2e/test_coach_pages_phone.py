@@ -9,6 +9,7 @@ from playwright.sync_api import Browser, Page
 
 from coaching.models import Invitation
 from coaching.services import calibration_save, invitation_create, note_create
+from tests.e2e.signing_in import PASSWORD, signed_in
 from tests.factories import (
     make_category,
     make_coach,
@@ -22,21 +23,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "lovelace-Engine-1843"
 LONG_EMAIL = "maximiliana.fitzgerald-worthington@a-very-long-company-domain.example.com"
 LONG_NAME = "Maximiliana Fitzgerald-Worthington-Montgomery"
-
-
-def _phone_page(browser: Browser, base_url: str, email: str) -> Page:
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return page
 
 
 def _page_width(page: Page, url: str) -> int:
@@ -78,18 +66,22 @@ def test_coach_pages_do_not_scroll_sideways_at_390_px(live_server, browser: Brow
     invitation_create(coach=coach, email=LONG_EMAIL.replace("maxi", "other"))
     open_invitation = Invitation.objects.create(coach=make_coach(email="bob@example.com"))
 
-    coach_page = _phone_page(browser, live_server.url, "cora@example.com")
+    coach_page = signed_in(browser, live_server.url, "cora@example.com", 390)
     coach_urls = [
         reverse("coaching:clients"),
         reverse("coaching:clients") + "?verdict=early",
         reverse("coaching:client", args=[relationship.pk]),
         reverse("coaching:client", args=[other_relationship.pk]),
+        reverse("coaching:notes", args=[relationship.pk]),
+        reverse("coaching:notes", args=[other_relationship.pk]),
         reverse("coaching:report", args=[assessment.pk]),
         reverse("coaching:invite"),
+        # the cohort, with the overlay of both clients and the map of their gaps
+        reverse("coaching:cohort") + f"?compare={relationship.pk}&compare={other_relationship.pk}",
     ]
     widths = {url: _page_width(coach_page, live_server.url + url) for url in coach_urls}
     # The page a client opens from an invitation, and their report with the calibration.
-    client_page = _phone_page(browser, live_server.url, LONG_EMAIL)
+    client_page = signed_in(browser, live_server.url, LONG_EMAIL, 390)
     client_urls = [
         reverse("coaching:invitation", args=[open_invitation.token]),
         reverse("coaching:my_coaches"),

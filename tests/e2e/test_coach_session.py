@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from coaching.services import calibration_save
+from tests.e2e.signing_in import PASSWORD, signed_in
 from tests.factories import (
     make_category,
     make_coach,
@@ -20,20 +21,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "lovelace-Engine-1843"
-
-
-def _signed_in(browser: Browser, base_url: str, email: str, width: int) -> Page:
-    context = browser.new_context(viewport={"width": width, "height": 844})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return page
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -60,7 +47,7 @@ def test_a_coach_opens_the_session_view_from_the_dashboard(
     report = make_submitted_assessment(role=role, owner=client, levels={"python": 1, "serving": 3})
     calibration_save(assessment=report, coach=coach, levels={"serving": "1"})
 
-    page = _signed_in(browser, live_server.url, "cora@example.com", width)
+    page = signed_in(browser, live_server.url, "cora@example.com", width)
     page.goto(f"{live_server.url}{reverse('coaching:clients')}")
     page.get_by_role("link", name="Maximiliana Fitzgerald-Worthington").click()
     page.wait_for_url(f"**{reverse('coaching:session', args=[relationship.pk])}")

@@ -269,8 +269,9 @@ def _clients(coach: Any, role: Role, count: int) -> None:
     CoachRelationship.objects.filter(coach=coach).refresh_results()
 
 
-# 1 session, 2 user, 3 coach check, 4 role choices of the filter, 5 count, 6 the page.
-DASHBOARD = 6
+# 1 session, 2 user, 3 coach check, 4 role choices of the filter, 5 tag choices of the
+# filter, 6 count, 7 the page, 8 the page's clients' tags (prefetched).
+DASHBOARD = 8
 
 
 @pytest.mark.parametrize(
