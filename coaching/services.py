@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
@@ -536,10 +536,29 @@ def _check_tag_owner(coach: AbstractBaseUser, *objects: CoachRelationship | Clie
 def tag_add(*, coach: AbstractBaseUser, relationship: CoachRelationship, name: str) -> ClientTag:
     """Tag a client: the coach's tag of that name in any case, or a new one. Tagging a
     client twice with one tag changes nothing."""
-    _check_tag_owner(coach, relationship)
-    if not relationship.is_active:
+    return tag_add_to_clients(coach=coach, relationships=[relationship], name=name)
+
+
+@transaction.atomic
+def tag_add_to_clients(
+    *, coach: AbstractBaseUser, relationships: Sequence[CoachRelationship], name: str
+) -> ClientTag:
+    """Tag several clients at once (the dashboard's ticked rows), as tag_add does one: a
+    client who has the tag already keeps it once. The same queries for 2 clients as 25."""
+    _check_tag_owner(coach, *relationships)
+    if any(not relationship.is_active for relationship in relationships):
         raise CoachingError("This client no longer shares anything with you.")
-    name = _tag_name(name)
+    tag = _tag_named_or_new(coach, _tag_name(name))
+    through = CoachRelationship.tags.through
+    through.objects.bulk_create(
+        (through(coachrelationship_id=r.pk, clienttag_id=tag.pk) for r in relationships),
+        ignore_conflicts=True,
+    )
+    data_changed(coach_key(coach.pk))
+    return tag
+
+
+def _tag_named_or_new(coach: AbstractBaseUser, name: str) -> ClientTag:
     tag = _coach_tag_named(coach, name)
     if tag is None:
         if ClientTag.objects.filter(coach=coach).count() >= TAGS_PER_COACH:
@@ -554,8 +573,6 @@ def tag_add(*, coach: AbstractBaseUser, relationship: CoachRelationship, name: s
             tag = _coach_tag_named(coach, name)
             if tag is None:
                 raise CoachingError("Could not add the tag just now; please try again.") from None
-    relationship.tags.add(tag)
-    data_changed(coach_key(coach.pk))
     return tag
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     # the coach's side
     path("clients/", views.clients, name="clients"),
     path("clients.csv", views.clients_csv, name="clients_csv"),
+    path("clients/tag/", views.clients_tag, name="clients_tag"),
     path("clients/<int:pk>/", views.client_detail, name="client"),
     path("clients/<int:pk>/session/", views.session, name="session"),
     path("clients/<int:pk>/session.pdf", views.session_pdf, name="session_pdf"),

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
@@ -78,6 +79,7 @@ from coaching.services import (
     revocation_dismiss,
     submissions_seen_all,
     tag_add,
+    tag_add_to_clients,
     tag_delete,
     tag_remove,
     tag_rename,
@@ -634,6 +636,42 @@ def client_tag_add(request: HttpRequest, pk: int) -> HttpResponse:
     except CoachingError as exc:
         return _tags_answer(request, relationship, done="", error=str(exc))
     return _tags_answer(request, relationship, done=f"Tagged “{tag.name}”.")
+
+
+# The dashboard's filters, as its bulk tagging form hands them back: nothing else is kept.
+DASHBOARD_QUERY_KEYS = ("q", "sort", "role", "verdict", "tag", "inactive_days", "page")
+
+
+@require_POST
+@coach_required
+def clients_tag(request: HttpRequest) -> HttpResponse:
+    """Tag the clients ticked on the dashboard, then back to the same filtered page. An id
+    that is not one of the coach's active clients is a 404 that tags nobody."""
+    shown = QueryDict(request.POST.get("query", "")[:2000])
+    kept = {key: shown[key] for key in DASHBOARD_QUERY_KEYS if shown.get(key)}
+    back = reverse("coaching:clients") + (f"?{urlencode(kept)}" if kept else "")
+    ids = {int(raw) for raw in request.POST.getlist("client") if raw.isascii() and raw.isdigit()}
+    if not ids:
+        messages.error(request, "Tick the clients to tag first.")
+        return redirect(back)
+    relationships = list(
+        CoachRelationship.objects.active().filter(coach=request.user, pk__in=list(ids)[:1000])
+    )
+    if len(relationships) != len(ids):
+        raise Http404("No such client")
+    form = TagForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise CoachingError(" ".join(form.errors["name"]))
+        tag = tag_add_to_clients(
+            coach=request.user, relationships=relationships, **form.cleaned_data
+        )
+    except CoachingError as exc:
+        messages.error(request, str(exc))
+    else:
+        count = len(relationships)
+        messages.success(request, f"Tagged {count} client{pluralize(count)} “{tag.name}”.")
+    return redirect(back)
 
 
 @require_POST

@@ -55,6 +55,8 @@ TABLE: dict[tuple[str, str], tuple[int | str, ...]] = {
     # the coach's side: 404 for whoever is not a coach
     ("coaching:clients", "get"):            (404, 200,     200,       200,     404, LOGIN, 404),
     ("coaching:clients_csv", "get"):        (404, 200,     200,       200,     404, LOGIN, 404),
+    # tagging ticked clients: only the coach with consent (others' ids are not theirs)
+    ("coaching:clients_tag", "post"):       (404, 302,     404,       404,     404, LOGIN, 404),
     ("coaching:invite", "get"):             (404, 200,     200,       200,     404, LOGIN, 404),
     ("coaching:invite", "post"):            (404, 302,     302,       302,     404, LOGIN, 404),
     # a coach's pending invitation: only that coach may cancel it
@@ -268,6 +270,7 @@ def _args(name: str, actor: str, world: SimpleNamespace) -> list[Any]:
 def _data(name: str, world: SimpleNamespace) -> dict[str, str]:
     return {
         "coaching:invite": {"email": ""},
+        "coaching:clients_tag": {"client": str(world.relationship.pk), "name": "Spring"},
         "coaching:note_add": {"text": "Strong on SQL.", "visibility": "shared"},
         "coaching:notes": {
             "text": "Strong on SQL.",

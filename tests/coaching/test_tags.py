@@ -363,3 +363,99 @@ def test_tags_add_no_query_per_row_to_the_dashboard(cora: SimpleNamespace) -> No
         assert response.status_code == 200
         assert len(queries) == DASHBOARD_QUERIES
         assert response.content.decode().count("tag-badge") == 6
+
+
+# --- several clients at once, from the dashboard ---------------------------------------
+
+
+def _tag_ticked(
+    browser: Client, *relationships: Any, name: str = "Spring", follow: bool = False, **data: Any
+) -> Any:
+    clients = [str(r if isinstance(r, (int, str)) else r.pk) for r in relationships]
+    url = reverse("coaching:clients_tag")
+    return browser.post(url, {"client": clients, "name": name, **data}, follow=follow)
+
+
+def test_the_ticked_clients_are_tagged_and_the_dashboard_keeps_its_filters(
+    cora: SimpleNamespace,
+) -> None:
+    tag_add(coach=cora.coach, relationship=cora.ana, name="spring")  # Ana has it already
+
+    response = _tag_ticked(
+        cora.browser, cora.ana, cora.ben, name="SPRING", query="q=a&verdict=early&evil=1"
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('coaching:clients')}?q=a&verdict=early"
+    assert _tags_of(cora.ana) == _tags_of(cora.ben) == ["spring"]
+    assert ClientTag.objects.filter(coach=cora.coach).count() == 1
+    page = cora.browser.get(response["Location"]).content.decode()
+    assert "Tagged 2 clients “spring”." in page
+
+
+def test_the_dashboard_shows_a_tick_box_per_client_for_the_tagging_form(
+    cora: SimpleNamespace,
+) -> None:
+    page = cora.browser.get(reverse("coaching:clients")).content.decode()
+
+    assert page.count('data-testid="row-tick"') == 2
+    assert 'form="bulk-tag"' in page and 'aria-label="Tick Ana to tag"' in page
+
+
+def test_nothing_ticked_or_a_bad_name_is_refused_and_tags_nobody(cora: SimpleNamespace) -> None:
+    before = _state()
+
+    nothing = cora.browser.post(reverse("coaching:clients_tag"), {"name": "Spring"}, follow=True)
+    blank = _tag_ticked(cora.browser, cora.ana, name="   ", follow=True)
+    long = _tag_ticked(cora.browser, cora.ana, name="x" * 41, follow=True)
+
+    assert "Tick the clients to tag first." in nothing.content.decode()
+    assert "Give the tag a name." in blank.content.decode()
+    assert "Keep a tag to 40 characters." in long.content.decode()
+    assert _state() == before
+
+
+@pytest.mark.parametrize("foreign", ["another coach's client", "revoked", "no such id"])
+def test_a_client_not_the_coach_s_own_is_a_404_that_tags_nobody(
+    cora: SimpleNamespace, foreign: str
+) -> None:
+    if foreign == "revoked":
+        other = make_relationship(coach=cora.coach, client=make_user())
+        CoachRelationship.objects.filter(pk=other.pk).update(revoked_at=cora.ana.created_at)
+        target: Any = other
+    else:
+        target = cora.dee if foreign == "another coach's client" else 999_999
+    before = _state()
+
+    response = _tag_ticked(cora.browser, cora.ana, target)
+
+    assert response.status_code == 404
+    assert _state() == before
+
+
+def test_garbled_ids_are_ignored_not_a_500(cora: SimpleNamespace) -> None:
+    response = _tag_ticked(cora.browser, cora.ben, "²", "1e3", "-1", "")
+
+    assert response.status_code == 302
+    assert _tags_of(cora.ben) == ["Spring"]
+
+
+def test_a_non_coach_gets_a_404(cora: SimpleNamespace) -> None:
+    response = _tag_ticked(_browser(cora.ana.client), cora.ana)
+
+    assert response.status_code == 404
+    assert _tags_of(cora.ana) == []
+
+
+def test_tagging_25_clients_costs_what_tagging_2_does(cora: SimpleNamespace) -> None:
+    many = [make_relationship(coach=cora.coach, client=make_user()) for _ in range(23)]
+
+    def queries(relationships: list[Any], name: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = _tag_ticked(cora.browser, *relationships, name=name)
+        count = len(captured.captured_queries)
+        assert response.status_code == 302
+        return count
+
+    assert queries([cora.ana, cora.ben], "Two") == queries([cora.ana, cora.ben, *many], "All")
+    assert CoachRelationship.tags.through.objects.filter(clienttag__name="All").count() == 25

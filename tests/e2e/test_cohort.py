@@ -131,3 +131,23 @@ def test_the_cohort_does_not_scroll_sideways_on_a_phone(live_server, browser: Br
         assert response is not None and response.status == 200
         assert page.evaluate("document.scrollingElement.scrollWidth") == 390, url
     page.context.close()
+
+
+def test_a_coach_tags_two_clients_at_once_from_the_dashboard(live_server, browser: Browser) -> None:
+    _world()
+    page = signed_in(browser, live_server.url, "cora@example.com", 1280)
+    page.goto(f"{live_server.url}{reverse('coaching:clients')}")
+
+    # Ticked with the keyboard: each row's box has its own name.
+    page.get_by_label("Tick Ana Lima to tag").focus()
+    page.keyboard.press("Space")
+    page.get_by_label("Tick Cid Moreau to tag").check()
+    page.get_by_label("Tag the ticked clients").fill("Career change")
+    page.get_by_role("button", name="Add tag", exact=True).click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Tagged 2 clients “Career change”.")
+    expect(page.get_by_test_id("row-tags")).to_have_count(2)
+    page.get_by_text("Filter and sort").click()
+    page.get_by_label("Tag", exact=True).select_option(label="Career change")
+    expect(page.get_by_test_id("client-count")).to_have_text("2 clients")
+    page.context.close()
